@@ -1,0 +1,1 @@
+"""Domain: models, ports and errors. Imports no adapter library."""
