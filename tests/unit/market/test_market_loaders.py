@@ -1,0 +1,149 @@
+"""load_ohlcv: tolerant of common spellings, loud about malformed input."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradepit.domain.errors import MalformedDataError, NoDataError
+from tradepit.market.loaders import load_ohlcv, normalise_ohlcv
+
+YAHOO = """Date,Open,High,Low,Close,Adj Close,Volume
+2024-01-03,11,12,10,11.5,11.4,200
+2024-01-02,10,11,9,10.5,10.4,100
+2024-01-04,null,null,null,null,null,null
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "bars.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _check_standard(frame: pd.DataFrame) -> None:
+    assert list(frame.columns) == ["open", "high", "low", "close", "volume"]
+    assert all(dtype == np.float64 for dtype in frame.dtypes)
+    assert frame.index.name == "timestamp" and str(frame.index.tz) == "UTC"
+    assert frame.index.is_monotonic_increasing and frame.index.is_unique
+
+
+def test_yahoo_csv_sorted_close_not_adj_close_null_rows_dropped(tmp_path: Path) -> None:
+    frame = load_ohlcv(_write(tmp_path, YAHOO))
+    _check_standard(frame)
+    assert [t.isoformat() for t in frame.index] == [
+        "2024-01-02T00:00:00+00:00",
+        "2024-01-03T00:00:00+00:00",
+    ]
+    assert frame["close"].tolist() == [10.5, 11.5]
+    assert frame["volume"].tolist() == [100.0, 200.0]
+
+
+def test_lowercase_timestamp_with_offset_converted_to_utc(tmp_path: Path) -> None:
+    text = "timestamp,open,high,low,close,volume\n2024-01-02 09:30:00-05:00,1,2,0.5,1.5,10\n"
+    frame = load_ohlcv(_write(tmp_path, text))
+    assert frame.index[0] == pd.Timestamp("2024-01-02 14:30", tz="UTC")
+
+
+def test_naive_times_are_utc_and_volume_optional(tmp_path: Path) -> None:
+    text = (
+        "Datetime,OPEN,HIGH,LOW,CLOSE\n2024-01-02 10:00,1,2,0.5,1.5\n2024-01-02 10:01,1.5,2,1,1.2\n"
+    )
+    frame = load_ohlcv(_write(tmp_path, text))
+    _check_standard(frame)
+    assert frame.index[0] == pd.Timestamp("2024-01-02 10:00", tz="UTC")
+    assert (frame["volume"] == 0).all()
+
+
+def test_adj_close_used_when_no_close(tmp_path: Path) -> None:
+    text = "date,open,high,low,adj close\n2024-01-02,1,2,0.5,1.5\n"
+    assert load_ohlcv(_write(tmp_path, text))["close"].iloc[0] == 1.5
+
+
+def test_epoch_milliseconds_and_thousands_separators(tmp_path: Path) -> None:
+    ms = int(pd.Timestamp("2024-01-02", tz="UTC").timestamp() * 1000)
+    text = f'time,open,high,low,close,volume\n{ms},1,2,0.5,1.5,"1,234"\n'
+    frame = load_ohlcv(_write(tmp_path, text))
+    assert frame.index[0] == pd.Timestamp("2024-01-02", tz="UTC")
+    assert frame["volume"].iloc[0] == 1234.0
+
+
+def test_yyyymmdd_integers(tmp_path: Path) -> None:
+    text = "Date,Open,High,Low,Close\n20240102,1,2,0.5,1.5\n"
+    assert load_ohlcv(_write(tmp_path, text)).index[0] == pd.Timestamp("2024-01-02", tz="UTC")
+
+
+def test_duplicates_removed_with_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    text = "Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,1.5\n2024-01-02,9,9,9,9\n"
+    with caplog.at_level(logging.WARNING, logger="tradepit.market.loaders"):
+        frame = load_ohlcv(_write(tmp_path, text))
+    assert len(frame) == 1 and frame["open"].iloc[0] == 1.0
+    assert "duplicated" in caplog.text
+
+
+def test_parquet_with_datetime_index(tmp_path: Path) -> None:
+    index = pd.DatetimeIndex(["2024-01-02", "2024-01-03"], name="Date")
+    source = pd.DataFrame(
+        {"Open": [1, 2], "High": [2, 3], "Low": [0.5, 1], "Close": [1.5, 2.5], "Volume": [1, 2]},
+        index=index,
+    )
+    path = tmp_path / "bars.parquet"
+    source.to_parquet(path)
+    frame = load_ohlcv(path)
+    _check_standard(frame)
+    assert frame["close"].tolist() == [1.5, 2.5]
+
+
+def test_normalise_frame_with_date_index_name() -> None:
+    raw = pd.DataFrame(
+        {"Open": [1.0], "High": [2.0], "Low": [0.5], "Close": [1.5]},
+        index=pd.Index(["2024-01-02"], name="Date"),
+    )
+    assert normalise_ohlcv(raw).index[0] == pd.Timestamp("2024-01-02", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Date,Open,High,Close\n2024-01-02,1,2,1.5\n", "missing column 'low'"),
+        ("Foo,Open,High,Low,Close\n2024-01-02,1,2,0.5,1.5\n", "missing time column"),
+        (
+            "Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,1.5\nnot-a-date,1,2,0.5,1.5\n",
+            "unparseable date 'not-a-date' at row 2",
+        ),
+        ("Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,abc\n", "non-numeric value 'abc'"),
+        ("Date,Open,High,Low,Close\n2024-01-02,1,0.5,2,1\n", "high < low"),
+        ("Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,3\n", "outside low..high"),
+        ("Date,Open,High,Low,Close\n2024-01-02,0,2,0,1\n", "non-positive"),
+        ("Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,-5\n", "negative volume"),
+        ("Date,Open,High,Low,Close\n2024-01-02,1,,0.5,1.5\n", "missing price"),
+    ],
+)
+def test_malformed(tmp_path: Path, text: str, reason: str) -> None:
+    with pytest.raises(MalformedDataError, match=reason.replace("(", r"\(")):
+        load_ohlcv(_write(tmp_path, text))
+
+
+def test_repair_widens_high_low(tmp_path: Path) -> None:
+    text = "Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,3\n"
+    frame = load_ohlcv(_write(tmp_path, text), repair=True)
+    assert frame["high"].iloc[0] == 3.0 and frame["low"].iloc[0] == 0.5
+
+
+def test_unsupported_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(MalformedDataError, match="unsupported"):
+        load_ohlcv(_write(tmp_path, "x", name="bars.xlsx"))
+    with pytest.raises(MalformedDataError, match="no such file"):
+        load_ohlcv(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(
+    "text", ["", "Date,Open,High,Low,Close\n", "Date,Open,High,Low,Close\n2024-01-02,,,,\n"]
+)
+def test_empty_is_no_data(tmp_path: Path, text: str) -> None:
+    with pytest.raises(NoDataError):
+        load_ohlcv(_write(tmp_path, text))
