@@ -1,1 +1,22 @@
-"""strategies."""
+"""Signal strategies with typed parameter spaces."""
+
+from tradepit.strategies.base import (
+    SIGNAL_COLUMNS,
+    ParamRange,
+    Strategy,
+    StrategyParams,
+    param_space,
+)
+from tradepit.strategies.registry import STRATEGIES, build_params, get_strategy, parse_param_pairs
+
+__all__ = [
+    "SIGNAL_COLUMNS",
+    "STRATEGIES",
+    "ParamRange",
+    "Strategy",
+    "StrategyParams",
+    "build_params",
+    "get_strategy",
+    "param_space",
+    "parse_param_pairs",
+]
