@@ -1,1 +1,10 @@
-"""storage."""
+"""Persistence: SQLAlchemy 2 models, Alembic migrations, and the `Store`.
+
+SQLite (WAL) by default, PostgreSQL (psycopg 3) by URL. `Store` implements the
+`LedgerStore` port and records runs, decisions and equity curves.
+"""
+
+from tradepit.storage.records import DecisionRecord, EquityPoint, RunKind, RunRecord, RunStatus
+from tradepit.storage.store import Store
+
+__all__ = ["DecisionRecord", "EquityPoint", "RunKind", "RunRecord", "RunStatus", "Store"]

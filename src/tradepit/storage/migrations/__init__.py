@@ -1,0 +1,1 @@
+"""Alembic migrations for tradepit.storage (run them with `Store.migrate()`)."""

@@ -1,0 +1,162 @@
+"""SQLAlchemy ORM rows. The migrations in `migrations/versions/` must match these.
+
+Orders and fills are keyed per account by their broker id (`UNIQUE (account_id, id)`), so two
+paper accounts may reuse the same id sequence. A surrogate `pk` keeps insertion order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tradepit.storage.types import JsonDocument, Money, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+BigIntPk = BigInteger().with_variant(Integer(), "sqlite")
+"""64-bit surrogate key; INTEGER on SQLite so it is the autoincrementing rowid."""
+
+ID = 128
+"""Length of ids (accounts, orders, fills, runs)."""
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads this class attribute)
+        Decimal: Money(),
+        datetime: UtcDateTime(),
+        dict[str, Any]: JsonDocument,
+    }
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    cash: Mapped[Decimal]
+    last_equity: Mapped[Decimal]
+    equity_peak: Mapped[Decimal]
+    day: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[datetime]
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("account_id", "id"),
+        UniqueConstraint("account_id", "client_order_id"),
+        ForeignKeyConstraint(["account_id", "parent_id"], ["orders.account_id", "orders.id"]),
+    )
+
+    pk: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(ID), ForeignKey("accounts.id"))
+    id: Mapped[str] = mapped_column(String(ID))
+    client_order_id: Mapped[str] = mapped_column(String(128))
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    qty: Mapped[Decimal | None]
+    notional: Mapped[Decimal | None]
+    type: Mapped[str] = mapped_column(String(16))
+    time_in_force: Mapped[str] = mapped_column(String(8))
+    limit_price: Mapped[Decimal | None]
+    stop_price: Mapped[Decimal | None]
+    order_class: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(ID))
+    status: Mapped[str] = mapped_column(String(24))
+    filled_qty: Mapped[Decimal]
+    filled_avg_price: Mapped[Decimal | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class FillRow(Base):
+    __tablename__ = "fills"
+    __table_args__ = (
+        UniqueConstraint("account_id", "id"),
+        ForeignKeyConstraint(["account_id", "order_id"], ["orders.account_id", "orders.id"]),
+        Index(None, "account_id", "timestamp"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(ID), ForeignKey("accounts.id"))
+    id: Mapped[str] = mapped_column(String(ID))
+    order_id: Mapped[str] = mapped_column(String(ID))
+    client_order_id: Mapped[str] = mapped_column(String(128))
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    qty: Mapped[Decimal]
+    price: Mapped[Decimal]
+    commission: Mapped[Decimal]
+    timestamp: Mapped[datetime]
+
+
+class PositionRow(Base):
+    __tablename__ = "position_snapshots"
+
+    account_id: Mapped[str] = mapped_column(String(ID), ForeignKey("accounts.id"), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    qty: Mapped[Decimal]
+    avg_entry_price: Mapped[Decimal]
+    market_price: Mapped[Decimal]
+    asset_class: Mapped[str] = mapped_column(String(16))
+    as_of: Mapped[datetime]
+
+
+class EquityPointRow(Base):
+    """One point of an equity curve. `account_id` is the series key: an account or a run."""
+
+    __tablename__ = "equity_points"
+    __table_args__ = (UniqueConstraint("account_id", "timestamp"),)
+
+    pk: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(ID))
+    timestamp: Mapped[datetime]
+    equity: Mapped[Decimal]
+    cash: Mapped[Decimal]
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict[str, Any]]
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (Index(None, "run_id", "cycle"),)
+
+    pk: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(ID), ForeignKey("runs.id"))
+    cycle: Mapped[int]
+    symbol: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    rationale: Mapped[str] = mapped_column(Text)
+    timestamp: Mapped[datetime]
+    backend: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]]

@@ -1,0 +1,173 @@
+"""Store: the database behind the ledger, the decision journal, runs and equity curves.
+
+One session per unit of work. `transaction()` commits on success and rolls back on any
+error; database errors leave as StoreError. The store never reads the clock: every
+timestamp is passed in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Self
+
+from alembic.util import CommandError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradepit.config import Settings
+from tradepit.domain.errors import StoreError
+from tradepit.domain.models import Decision, Fill
+from tradepit.domain.ports import LedgerSnapshot
+from tradepit.storage import journal, ledger, migrate
+from tradepit.storage.engine import for_writing, make_engine, parse_url
+from tradepit.storage.records import DecisionRecord, EquityPoint, RunKind, RunRecord, RunStatus
+
+log = logging.getLogger(__name__)
+
+
+def _describe(error: SQLAlchemyError) -> str:
+    """First line of the driver's message (no SQL text, no parameters)."""
+    cause: BaseException = error
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        cause = error.orig
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
+
+
+class Store:
+    """SQLAlchemy-backed persistence; implements `tradepit.domain.ports.LedgerStore`.
+
+    Thread-safe: each call opens its own session. The store owns its engine (`close()`
+    disposes it).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._writer = sessionmaker(for_writing(engine), expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, **engine_options: Any) -> Self:
+        """Open `url` (postgresql:// is routed to psycopg 3); options go to create_engine."""
+        return cls(make_engine(url, **engine_options))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Open the configured database, creating the directory of a SQLite file."""
+        url = parse_url(settings.resolved_database_url())
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return cls(make_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- units of work -------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A read-write unit of work: committed on exit, rolled back on any exception."""
+        with self._translated(), self._writer.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: every query in it sees the same snapshot."""
+        with self._translated(), self._reader.begin() as session:
+            yield session
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as e:
+            message = _describe(e)
+            log.warning("store operation failed: %s", message)
+            raise StoreError(message) from e
+
+    # --- schema --------------------------------------------------------------------------
+
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to `revision` (Alembic `upgrade`); safe to call on every start."""
+        with self._translated():
+            try:
+                migrate.upgrade(self.engine, revision)
+            except CommandError as e:
+                raise StoreError(f"migration to {revision!r} failed: {e}") from e
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at (None before the first migration)."""
+        with self._translated():
+            return migrate.current_revision(self.engine)
+
+    # --- LedgerStore ---------------------------------------------------------------------
+
+    def load_ledger(self, account_id: str) -> LedgerSnapshot | None:
+        with self.read() as session:
+            return ledger.load_ledger(session, account_id)
+
+    def save_ledger(self, snapshot: LedgerSnapshot, new_fills: Sequence[Fill] = ()) -> None:
+        with self.transaction() as session:
+            ledger.save_ledger(session, snapshot, new_fills)
+
+    def list_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        with self.read() as session:
+            return ledger.list_fills(session, account_id, since)
+
+    # --- journal -------------------------------------------------------------------------
+
+    def record_equity(
+        self, account_id: str, timestamp: datetime, equity: Decimal, cash: Decimal
+    ) -> None:
+        with self.transaction() as session:
+            journal.record_equity(session, account_id, timestamp, equity, cash)
+
+    def equity_curve(self, account_id: str) -> list[EquityPoint]:
+        with self.read() as session:
+            return journal.equity_curve(session, account_id)
+
+    def record_decision(self, decision: Decision, payload: dict[str, Any] | None = None) -> None:
+        with self.transaction() as session:
+            journal.record_decision(session, decision, payload or {})
+
+    def list_decisions(self, run_id: str) -> list[DecisionRecord]:
+        with self.read() as session:
+            return journal.list_decisions(session, run_id)
+
+    def create_run(
+        self,
+        run_id: str,
+        kind: RunKind | str,
+        started_at: datetime,
+        config: dict[str, Any] | None = None,
+    ) -> RunRecord:
+        with self.transaction() as session:
+            return journal.create_run(session, run_id, kind, started_at, config or {})
+
+    def finish_run(self, run_id: str, ended_at: datetime, status: RunStatus | str) -> RunRecord:
+        with self.transaction() as session:
+            return journal.finish_run(session, run_id, ended_at, status)
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with self.read() as session:
+            return journal.get_run(session, run_id)
+
+    def list_runs(self, kind: RunKind | str | None = None) -> list[RunRecord]:
+        with self.read() as session:
+            return journal.list_runs(session, kind)
