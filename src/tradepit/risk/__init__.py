@@ -1,1 +1,34 @@
-"""risk."""
+"""Risk: the pre-trade gate, limits, trading state, position sizing and portfolio risk."""
+
+from tradepit.risk.gate import MarketContext, RiskGate
+from tradepit.risk.limits import ReasonCode, RiskLimits, load_limits
+from tradepit.risk.portfolio import (
+    correlation_matrix,
+    expected_shortfall,
+    historical_var,
+    pearson,
+    portfolio_pnl,
+)
+from tradepit.risk.sizing import atr_size, fixed_fractional, fractional_kelly, kelly_fraction
+from tradepit.risk.state import StateAssessment, assess_state, evaluate_state, stricter
+
+__all__ = [
+    "MarketContext",
+    "ReasonCode",
+    "RiskGate",
+    "RiskLimits",
+    "StateAssessment",
+    "assess_state",
+    "atr_size",
+    "correlation_matrix",
+    "evaluate_state",
+    "expected_shortfall",
+    "fixed_fractional",
+    "fractional_kelly",
+    "historical_var",
+    "kelly_fraction",
+    "load_limits",
+    "pearson",
+    "portfolio_pnl",
+    "stricter",
+]

@@ -1,0 +1,356 @@
+"""Pre-trade risk gate: `RiskGate(limits).check(...) -> RiskVerdict`. Pure and fast.
+
+No I/O and no clock: everything comes in through the arguments. Every reason carries a
+`ReasonCode`; blocking reasons deny, the others are notes on an approved (maybe adjusted) order.
+
+Policy
+- Prices: the last price is `market.prices[symbol]`, else the held position's market price;
+  neither -> deny `no_price`. The reference price (notional conversion, bracket anchor) is
+  the limit price of limit orders, the stop price of stop orders, else the last price.
+  Sizes are valued at max(reference, last), held positions at their last price.
+- Notional requests are converted to a quantity at the reference price (whole shares when the
+  asset lookup says not fractionable, else 1e-9 steps); the adjusted request carries `qty`.
+- "Reduces risk" = moves a held position toward zero: a sell on a long, a buy on a short.
+  Such orders pass in every state, HALTED included (never trap a position). An order that
+  would flip through zero is cut to the closing quantity (`resized_to_close`): a reversal is
+  a close plus a new entry, which then faces the entry rules (brokers reject flips anyway).
+- Everything else is an entry. Entries are denied in REDUCING and HALTED. The state used is
+  the stricter of `state` (e.g. a stored halt or the kill switch) and the account's own.
+- Resizing vs denying: an entry above the max position size, gross exposure or buying power
+  is cut to the largest allowed quantity (whole if the requested qty is whole, else 1e-9
+  steps) and approved with a `resized_*` note; when that quantity is 0 it is denied
+  (`max_position_size`, `max_gross_exposure`, `insufficient_buying_power`). The open-position
+  count, correlation and VaR rules deny (resizing would not cure them).
+- Entries without a stop-loss / take-profit get them at the default percentages from the
+  reference price (below/above for longs, above/below for shorts), rounded away from it to
+  the tick (0.01 at or above 1, finer below); a given one on the wrong side is denied.
+- Correlation: direction-adjusted Pearson (same-direction holdings count positively, a short
+  against a long negatively) must not exceed `max_correlation`; missing history -> note.
+- VaR: 1-day historical VaR of the post-trade portfolio (exposures replayed over the return
+  history) as a fraction of equity must not exceed `max_var_pct`; missing history -> note.
+Pending open orders are not seen by the gate; callers should net them into `positions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+
+import numpy as np
+
+from tradepit.domain.models import (
+    Account,
+    Asset,
+    OrderRequest,
+    OrderType,
+    Position,
+    RiskReason,
+    RiskVerdict,
+    Side,
+    TradingState,
+)
+from tradepit.risk.limits import ReasonCode, RiskLimits
+from tradepit.risk.portfolio import historical_var, pearson, portfolio_pnl
+from tradepit.risk.state import assess_state, stricter
+
+ZERO = Decimal(0)
+WHOLE = Decimal(1)
+FRACTIONAL_STEP = Decimal("1e-9")
+_PRECISION = 50
+"""Decimal digits for the gate's arithmetic: sizes and caps compare exactly."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketContext:
+    """What the gate knows about the market. Treat the mappings as read-only.
+
+    `returns` holds daily simple returns per symbol, aligned at the last element
+    (see `tradepit.risk.portfolio`); `assets` is an optional lookup for tradability flags.
+    """
+
+    prices: Mapping[str, Decimal]
+    returns: Mapping[str, np.ndarray] = field(default_factory=dict)
+    assets: Mapping[str, Asset] = field(default_factory=dict)
+
+
+_CAPS = (
+    (ReasonCode.RESIZED_MAX_POSITION, ReasonCode.MAX_POSITION_SIZE, "max position size"),
+    (ReasonCode.RESIZED_GROSS_EXPOSURE, ReasonCode.MAX_GROSS_EXPOSURE, "max gross exposure"),
+    (ReasonCode.RESIZED_BUYING_POWER, ReasonCode.INSUFFICIENT_BUYING_POWER, "buying power"),
+)
+
+
+class _Denied(Exception):
+    def __init__(self, code: ReasonCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class RiskGate:
+    """Applies `RiskLimits` to one order request at a time."""
+
+    def __init__(self, limits: RiskLimits | None = None) -> None:
+        self.limits = limits if limits is not None else RiskLimits()
+
+    def check(
+        self,
+        request: OrderRequest,
+        account: Account,
+        positions: Sequence[Position],
+        market: MarketContext,
+        state: TradingState | None = None,
+    ) -> RiskVerdict:
+        """Approve (maybe resized, with a bracket attached) or deny `request`."""
+        assessed = assess_state(account, self.limits)
+        current = assessed.state if state is None else stricter(state, assessed.state)
+        reasons = list(assessed.reasons)
+        if current is not assessed.state:
+            reasons.append(_note(ReasonCode.STATE_OVERRIDE, f"caller state {current}"))
+        check = _Check(self.limits, request, account, positions, market, current, reasons)
+        try:
+            with localcontext() as ctx:
+                ctx.prec = _PRECISION
+                adjusted = check.run()
+        except _Denied as denial:
+            reasons.append(RiskReason(code=denial.code, message=denial.message))
+            return RiskVerdict(
+                approved=False, request=request, reasons=tuple(reasons), state=current
+            )
+        return RiskVerdict(
+            approved=True,
+            request=request,
+            adjusted_request=adjusted,
+            reasons=tuple(reasons),
+            state=current,
+        )
+
+
+class _Check:
+    """One evaluation; rules raise `_Denied` or append notes to `reasons`."""
+
+    def __init__(
+        self,
+        limits: RiskLimits,
+        request: OrderRequest,
+        account: Account,
+        positions: Sequence[Position],
+        market: MarketContext,
+        state: TradingState,
+        reasons: list[RiskReason],
+    ) -> None:
+        self.lim, self.req, self.account, self.market = limits, request, account, market
+        self.state, self.reasons = state, reasons
+        self.book = _book(positions, market.prices)
+
+    def run(self) -> OrderRequest:
+        req = self.req
+        held, held_px = self.book.get(req.symbol, (ZERO, None))
+        last = self.market.prices.get(req.symbol, held_px)
+        if last is None or last <= 0:
+            raise _Denied(ReasonCode.NO_PRICE, f"no price for {req.symbol}")
+        ref = _reference_price(req, last)
+        qty, step = self._quantity(ref)
+        if held != 0 and (held > 0) != (req.side is Side.BUY):
+            return self._reduce(qty, held)
+        return self._enter(qty, step, held, held_px or last, max(ref, last), ref)
+
+    def _quantity(self, ref: Decimal) -> tuple[Decimal, Decimal]:
+        req = self.req
+        if req.qty is not None:
+            if req.qty <= 0:
+                raise _Denied(ReasonCode.INVALID_QUANTITY, f"qty {req.qty} is not positive")
+            return req.qty, WHOLE if req.qty == req.qty.to_integral_value() else FRACTIONAL_STEP
+        assert req.notional is not None
+        if req.notional <= 0:
+            raise _Denied(ReasonCode.INVALID_QUANTITY, f"notional {req.notional} not positive")
+        asset = self.market.assets.get(req.symbol)
+        step = WHOLE if asset is not None and not asset.fractionable else FRACTIONAL_STEP
+        qty = _floor(req.notional / ref, step)
+        if qty <= 0:
+            raise _Denied(ReasonCode.INVALID_QUANTITY, f"notional {req.notional} < one step")
+        self._note(ReasonCode.NOTIONAL_CONVERTED, f"notional {req.notional} -> qty {qty} @ {ref}")
+        return qty, step
+
+    def _reduce(self, qty: Decimal, held: Decimal) -> OrderRequest:
+        if qty > abs(held):
+            self._note(ReasonCode.RESIZED_TO_CLOSE, f"qty {qty} -> {abs(held)} (no flip)")
+            qty = abs(held)
+        if self.state is not TradingState.ACTIVE:
+            self._note(ReasonCode.RISK_REDUCING, f"reduces {self.req.symbol} in {self.state}")
+        return self.req.model_copy(update={"qty": qty, "notional": None})
+
+    def _enter(
+        self,
+        qty: Decimal,
+        step: Decimal,
+        held: Decimal,
+        held_px: Decimal,
+        px: Decimal,
+        ref: Decimal,
+    ) -> OrderRequest:
+        if self.state is TradingState.HALTED:
+            raise _Denied(ReasonCode.TRADING_HALTED, "trading halted: only risk-reducing orders")
+        if self.state is TradingState.REDUCING:
+            raise _Denied(ReasonCode.REDUCING_ONLY, "reducing: no new or larger positions")
+        long = self.req.side is Side.BUY
+        self._check_asset(long, step)
+        if self.account.equity <= 0:
+            raise _Denied(ReasonCode.NO_EQUITY, f"equity {self.account.equity} <= 0")
+        self._check_given_bracket(ref, long)
+        self._check_open_positions(held)
+        qty = self._resize(qty, step, abs(held) * held_px, px)
+        self._check_correlation(long)
+        self._check_var(held * held_px + (qty * px if long else -qty * px))
+        stop_loss, take_profit = self._bracket(ref, long)
+        update = {"qty": qty, "notional": None, "stop_loss": stop_loss, "take_profit": take_profit}
+        return self.req.model_copy(update=update)
+
+    def _check_asset(self, long: bool, step: Decimal) -> None:
+        asset = self.market.assets.get(self.req.symbol)
+        if asset is None:
+            return
+        if not asset.tradable:
+            raise _Denied(ReasonCode.NOT_TRADABLE, f"{asset.symbol} is not tradable")
+        if not long and not asset.shortable:
+            raise _Denied(ReasonCode.NOT_SHORTABLE, f"{asset.symbol} cannot be shorted")
+        if self.req.qty is not None and step != WHOLE and not asset.fractionable:
+            raise _Denied(ReasonCode.NOT_FRACTIONABLE, f"{asset.symbol} needs whole quantities")
+
+    def _check_given_bracket(self, ref: Decimal, long: bool) -> None:
+        sl, tp = self.req.stop_loss, self.req.take_profit
+        sl_wrong = sl is not None and (sl >= ref if long else sl <= ref)
+        tp_wrong = tp is not None and (tp <= ref if long else tp >= ref)
+        if sl_wrong or tp_wrong:
+            side = "long" if long else "short"
+            msg = f"{side} entry @ {ref}: stop_loss {sl}, take_profit {tp} on the wrong side"
+            raise _Denied(ReasonCode.INVALID_BRACKET, msg)
+
+    def _check_open_positions(self, held: Decimal) -> None:
+        if held != 0:
+            return
+        count = sum(1 for s, (q, _) in self.book.items() if q != 0 and s != self.req.symbol)
+        if count >= self.lim.max_open_positions:
+            limit = self.lim.max_open_positions
+            raise _Denied(ReasonCode.MAX_OPEN_POSITIONS, f"{count} open positions, max {limit}")
+
+    def _resize(self, qty: Decimal, step: Decimal, existing: Decimal, px: Decimal) -> Decimal:
+        lim, account = self.lim, self.account
+        gross = sum((abs(q) * p for q, p in self.book.values()), ZERO)
+        rooms = (
+            lim.max_position_pct * account.equity - existing,
+            lim.max_leverage * account.equity - gross,
+            account.buying_power,
+        )
+        sizes = [_max_qty(room, px, step) for room in rooms]
+        allowed = min(qty, *sizes)
+        if allowed == qty:
+            return qty
+        for size, room, (resized, denied, what) in zip(sizes, rooms, _CAPS, strict=True):
+            if size == allowed:
+                message = f"{what}: room {room:.2f} @ {px}"
+                if allowed <= 0:
+                    raise _Denied(denied, f"no {message}")
+                self._note(resized, f"qty {qty} -> {allowed}, {message}")
+        return allowed
+
+    def _check_correlation(self, long: bool) -> None:
+        symbol, lim = self.req.symbol, self.lim
+        others = [(s, q) for s, (q, _) in self.book.items() if q != 0 and s != symbol]
+        if not others:
+            return
+        returns, missing, worst = self.market.returns, [], (-2.0, "")
+        mine = returns.get(symbol)
+        for other, q in others:
+            theirs = returns.get(other)
+            rho = None if mine is None or theirs is None else pearson(
+                mine, theirs, lim.correlation_window, lim.correlation_min_periods
+            )  # fmt: skip
+            if rho is None:
+                missing.append(other)
+                continue
+            effective = rho if long == (q > 0) else -rho
+            worst = max(worst, (effective, other))
+        if worst[0] > lim.max_correlation:
+            msg = f"correlation {worst[0]:.2f} with {worst[1]} > {lim.max_correlation}"
+            raise _Denied(ReasonCode.CORRELATION_LIMIT, msg)
+        if missing:
+            self._note(ReasonCode.CORRELATION_SKIPPED, f"no history vs {', '.join(missing)}")
+
+    def _check_var(self, symbol_exposure: Decimal) -> None:
+        cap, lim = self.lim.max_var_pct, self.lim
+        if cap is None:
+            return
+        exposures = {s: float(q * p) for s, (q, p) in self.book.items() if q != 0}
+        exposures[self.req.symbol] = float(symbol_exposure)
+        pnl = portfolio_pnl(exposures, self.market.returns, lim.var_window)
+        if pnl is None or len(pnl) < lim.var_min_periods:
+            self._note(ReasonCode.VAR_SKIPPED, "too little return history for VaR")
+            return
+        var = historical_var(pnl, lim.var_confidence) / float(self.account.equity)
+        if var > cap:
+            msg = f"post-trade VaR{lim.var_confidence:.0%} {var:.2%} of equity > {cap:.2%}"
+            raise _Denied(ReasonCode.VAR_LIMIT, msg)
+
+    def _bracket(self, ref: Decimal, long: bool) -> tuple[Decimal, Decimal]:
+        sl, tp, lim = self.req.stop_loss, self.req.take_profit, self.lim
+        sign = 1 if long else -1
+        if sl is None:
+            sl = _round_away(ref * (1 - sign * lim.default_stop_loss_pct), ref)
+            self._note(ReasonCode.STOP_LOSS_ATTACHED, f"stop-loss {sl} from {ref}")
+        if tp is None:
+            tp = _round_away(ref * (1 + sign * lim.default_take_profit_pct), ref)
+            self._note(ReasonCode.TAKE_PROFIT_ATTACHED, f"take-profit {tp} from {ref}")
+        return sl, tp
+
+    def _note(self, code: ReasonCode, message: str) -> None:
+        self.reasons.append(_note(code, message))
+
+
+def _note(code: ReasonCode, message: str) -> RiskReason:
+    return RiskReason(code=code, message=message, blocking=False)
+
+
+def _book(
+    positions: Sequence[Position], prices: Mapping[str, Decimal]
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """symbol -> (net signed qty, last price); duplicates are netted."""
+    book: dict[str, tuple[Decimal, Decimal]] = {}
+    for p in positions:
+        qty = book[p.symbol][0] + p.qty if p.symbol in book else p.qty
+        book[p.symbol] = (qty, prices.get(p.symbol, p.market_price))
+    return book
+
+
+def _reference_price(req: OrderRequest, last: Decimal) -> Decimal:
+    if req.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) and req.limit_price is not None:
+        return req.limit_price
+    if req.type is OrderType.STOP and req.stop_price is not None:
+        return req.stop_price
+    return last
+
+
+def _floor(value: Decimal, step: Decimal) -> Decimal:
+    return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
+
+
+def _max_qty(room: Decimal, px: Decimal, step: Decimal) -> Decimal:
+    """Largest multiple of `step` whose value at `px` fits in `room` (0 when none)."""
+    if room <= 0:
+        return ZERO
+    qty = _floor(room / px, step)
+    if qty * px > room:  # the quotient was rounded up in its last digit
+        qty -= step
+    return max(qty, ZERO)
+
+
+def _tick(price: Decimal) -> Decimal:
+    """0.01 at or above 1, else four significant digits (at least 1e-4)."""
+    return Decimal("0.01") if price >= 1 else WHOLE.scaleb(min(-4, price.adjusted() - 3))
+
+
+def _round_away(price: Decimal, ref: Decimal) -> Decimal:
+    """Round `price` to the tick of `ref`, away from `ref` (a stop never lands on it)."""
+    rounding = ROUND_FLOOR if price < ref else ROUND_CEILING
+    return price.quantize(_tick(ref), rounding=rounding)
