@@ -1,0 +1,240 @@
+"""tradepit command line (Typer + rich). Errors print one clear line and exit non-zero."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tradepit.cli_render import metrics_table, series_table, trades_table
+from tradepit.domain.errors import TradepitError
+
+app = typer.Typer(
+    help="tradepit: LLM agents that trade. Offline by default.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Bundled and user market data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+# Wide tables stay readable in logs and pipes (rich assumes 80 columns without a terminal).
+out = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+DEMO_SYMBOLS = ("SPX", "IXIC", "MSFT")
+
+
+def _emit_json(payload: Any) -> None:
+    """One JSON document on stdout, nothing else (machine-readable output)."""
+    sys.stdout.write(json.dumps(payload, default=str) + "\n")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn expected errors into one red line and exit code 1 (2 for usage errors)."""
+    try:
+        yield
+    except TradepitError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    except ValueError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _timestamp(text: str | None, name: str) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    try:
+        return (
+            pd.Timestamp(text).tz_localize("UTC")
+            if pd.Timestamp(text).tz is None
+            else pd.Timestamp(text)
+        )
+    except (ValueError, TypeError):
+        raise ValueError(f"--{name} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _load(symbol: str | None, data: Path | None, start: str | None, end: str | None):
+    """Bars and asset from a bundled symbol or a user file, clipped to start..end."""
+    from tradepit.market.bundled import bundled_asset, load_bundled
+    from tradepit.market.loaders import load_ohlcv
+
+    if (symbol is None) == (data is None):
+        raise ValueError("give exactly one of --symbol or --data")
+    if data is not None:
+        from tradepit.domain.models import Asset
+
+        bars, asset = load_ohlcv(data), Asset(symbol=data.stem.upper())
+    else:
+        bars, asset = load_bundled(symbol.upper()), bundled_asset(symbol.upper())
+    lo, hi = _timestamp(start, "start"), _timestamp(end, "end")
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"--start {start} is after --end {end}")
+    clipped = bars.loc[lo:hi] if lo is not None or hi is not None else bars
+    if len(clipped) < 2:
+        raise ValueError(
+            f"no bars for {asset.symbol} between {start or 'start'} and {end or 'end'}"
+        )
+    return clipped, asset
+
+
+@data_app.command("list")
+def data_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the bundled real market data series."""
+    from tradepit.market.bundled import list_bundled
+
+    series = list_bundled()
+    if as_json:
+        _emit_json([dataclasses.asdict(s) for s in series])
+        return
+    out.print(series_table(series))
+
+
+@data_app.command("show")
+def data_show(
+    symbol: str,
+    tail: Annotated[int, typer.Option(help="How many of the latest bars to show.")] = 10,
+) -> None:
+    """Show a bundled series: provenance and its latest bars."""
+    from tradepit.cli_render import bars_table
+    from tradepit.market.bundled import list_bundled, load_bundled
+
+    with _errors():
+        bars = load_bundled(symbol.upper())
+        meta = next(s for s in list_bundled() if s.symbol == symbol.upper())
+        out.print(series_table([meta]))
+        out.print(bars_table(bars.tail(tail), symbol.upper()))
+
+
+@app.command()
+def indicators(
+    symbol: str,
+    at: Annotated[
+        str | None, typer.Option(help="Point in time (YYYY-MM-DD); latest if unset.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Indicator values for SYMBOL as known at the close of --at (no later bar is used)."""
+    from tradepit.cli_render import indicators_table
+    from tradepit.indicators.latest import latest_values
+
+    with _errors():
+        bars, _ = _load(symbol, None, None, at)
+        values = latest_values(bars)
+        if as_json:
+            _emit_json({"symbol": symbol.upper(), "at": str(bars.index[-1].date()), **values})
+            return
+        out.print(indicators_table(symbol.upper(), bars.index[-1], values))
+
+
+@app.command()
+def backtest(
+    strategy: Annotated[str, typer.Option(help="Built-in strategy name.")],
+    symbol: Annotated[str | None, typer.Option(help="Bundled symbol, e.g. SPX.")] = None,
+    data: Annotated[Path | None, typer.Option(help="Your OHLCV file (CSV or parquet).")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="Strategy parameter name=value.")] = None,
+    start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD).")] = None,
+    cash: float = 10_000.0,
+    commission: Annotated[
+        float, typer.Option(help="Fraction of notional per fill (0.001 = 0.1%).")
+    ] = 0.0,
+    commission_per_share: float = 0.0,
+    slippage_bps: float = 0.0,
+    fractional: bool = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Backtest a strategy through the paper broker (event path)."""
+    from tradepit.backtest.event import BacktestConfig, run_backtest
+    from tradepit.strategies import build_params, get_strategy, parse_param_pairs
+
+    with _errors():
+        strat = get_strategy(strategy)
+        params = build_params(strat, parse_param_pairs(param or []))
+        bars, asset = _load(symbol, data, start, end)
+        config = BacktestConfig(
+            cash=cash,
+            commission_pct=commission,
+            commission_per_share=commission_per_share,
+            slippage_bps=slippage_bps,
+            fractional=fractional,
+        )
+        with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
+            result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    out.print(metrics_table([result], title=f"{strat.name} on {asset.symbol}"))
+    out.print(trades_table(result.trades[-15:], title="last trades"))
+
+
+@app.command()
+def strategies() -> None:
+    """List the built-in strategies and their tunable parameters."""
+    from tradepit.cli_render import strategies_table
+
+    out.print(strategies_table())
+
+
+@app.command()
+def demo(
+    symbols: Annotated[str, typer.Option(help="Comma-separated bundled symbols.")] = ",".join(
+        DEMO_SYMBOLS
+    ),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The main offline job: every built-in strategy on bundled real data, one metrics table."""
+    from tradepit.backtest.event import BacktestConfig, run_backtest
+    from tradepit.strategies import STRATEGIES
+
+    results: list[Any] = []
+    config = BacktestConfig(cash=100_000.0)
+    with _errors():
+        loaded = [_load(s.strip(), None, None, None) for s in symbols.split(",") if s.strip()]
+        jobs = [(strat, bars, asset) for bars, asset in loaded for strat in STRATEGIES.values()]
+        with _progress("backtesting", not as_json) as progress:
+            for done, (strat, bars, asset) in enumerate(jobs):
+                results.append(run_backtest(strat, bars, asset.symbol, None, config, asset))
+                if progress:
+                    progress(done + 1, len(jobs))
+    if as_json:
+        payload = [{k: v for k, v in r.to_dict().items() if k != "trade_list"} for r in results]
+        _emit_json(payload)
+        return
+    out.print(metrics_table(results, title="Every built-in strategy on bundled real data"))
+    out.print(
+        "[dim]Daily bars; cash 100,000; no costs; whole shares; next-bar-open fills through "
+        "the paper broker.\nTry: tradepit backtest --strategy supertrend --symbol SPX "
+        "--start 2010-01-01[/]"
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

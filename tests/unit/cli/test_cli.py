@@ -1,0 +1,160 @@
+"""CLI happy paths and bad input: clear one-line errors, non-zero exit, no traceback."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tradepit.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_data_list_shows_bundled_series():
+    result = run("data", "list", "--json")
+    assert result.exit_code == 0
+    symbols = {s["symbol"] for s in json.loads(result.stdout)}
+    assert {"SPX", "IXIC", "MSFT"} <= symbols
+
+
+def test_data_show_prints_latest_bar():
+    result = run("data", "show", "SPX", "--tail", "3")
+    assert result.exit_code == 0
+    assert "2018-12-31" in result.stdout
+
+
+def test_backtest_json_has_the_documented_fields():
+    result = run(
+        "backtest",
+        "--strategy",
+        "sma_cross",
+        "--symbol",
+        "SPX",
+        "--start",
+        "2010-01-01",
+        "--end",
+        "2014-12-31",
+        "--param",
+        "fast=20",
+        "--param",
+        "slow=50",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    for key in (
+        "return_pct",
+        "trades",
+        "sharpe",
+        "sortino",
+        "max_drawdown_pct",
+        "win_rate",
+        "profit_factor",
+        "trade_list",
+    ):
+        assert key in payload
+    assert payload["trades"] == len(payload["trade_list"]) > 0
+    first = payload["trade_list"][0]
+    assert set(first) >= {
+        "entry_time",
+        "exit_time",
+        "side",
+        "qty",
+        "entry_price",
+        "exit_price",
+        "pnl",
+    }
+    assert first["entry_time"] >= "2010-01-01"
+    assert payload["params"] == {"fast": 20, "slow": 50, "allow_short": True}
+
+
+def test_backtest_on_user_csv(tmp_path):
+    idx = pd.date_range("2021-01-01", periods=300, freq="D")
+    close = pd.Series(range(300), index=idx, dtype=float).map(lambda i: 100 + 10 * ((i // 30) % 2))
+    close = close + pd.Series(range(300), index=idx) * 0.01
+    frame = pd.DataFrame(
+        {
+            "Date": idx,
+            "Open": close,
+            "High": close + 1,
+            "Low": close - 1,
+            "Close": close,
+            "Volume": 1000,
+        }
+    )
+    path = tmp_path / "acme.csv"
+    frame.to_csv(path, index=False)
+    result = run("backtest", "--strategy", "buy_and_hold", "--data", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["symbol"] == "ACME"
+    assert payload["trades"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--strategy", "nope", "--symbol", "SPX"], "unknown strategy"),
+        (["--strategy", "sma_cross", "--symbol", "ZZZZ"], "unknown symbol"),
+        (["--strategy", "sma_cross", "--symbol", "SPX", "--start", "yesterday-ish"], "not a date"),
+        (
+            [
+                "--strategy",
+                "sma_cross",
+                "--symbol",
+                "SPX",
+                "--start",
+                "2015-01-01",
+                "--end",
+                "2014-01-01",
+            ],
+            "after --end",
+        ),
+        (["--strategy", "sma_cross", "--symbol", "SPX", "--start", "2030-01-01"], "no bars"),
+        (["--strategy", "sma_cross", "--symbol", "SPX", "--param", "fast=abc"], "bad parameters"),
+        (["--strategy", "sma_cross"], "exactly one of --symbol or --data"),
+    ],
+)
+def test_backtest_bad_input_is_one_clear_line(args, message):
+    result = runner.invoke(app, ["backtest", *args])
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_backtest_malformed_csv(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("Date,Open,High,Low\n2020-01-01,1,2,0.5\n")
+    result = runner.invoke(app, ["backtest", "--strategy", "sma_cross", "--data", str(path)])
+    assert result.exit_code == 1
+    assert "close" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_indicators_at_a_date_uses_no_later_bar():
+    result = run("indicators", "SPX", "--at", "2015-06-30", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["at"] == "2015-06-30"
+    assert 0 < payload["rsi_14"] < 100
+
+
+def test_strategies_lists_all():
+    result = run("strategies")
+    assert result.exit_code == 0
+    for name in (
+        "sma_cross",
+        "supertrend",
+        "macd_rsi",
+        "rsi_divergence",
+        "ema_rsi",
+        "macd_cross",
+        "buy_and_hold",
+        "ensemble",
+    ):
+        assert name in result.stdout
