@@ -1,27 +1,31 @@
 """Round trips from fills: a trade runs from flat to flat (a flip closes one and opens the
-next). Entry and exit prices are quantity-weighted averages; pnl is net of commissions."""
+next). Entry and exit prices are quantity-weighted averages; pnl is net of commissions.
+Quantities and money are summed in Decimal, so splitting a reversing fill is exact."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from tradepit.backtest.metrics import Trade
 from tradepit.domain.models import Fill
+
+ZERO = Decimal(0)
 
 
 @dataclass
 class _Open:
     sign: int
     entry_time: datetime
-    qty_in: float = 0.0
-    cost_in: float = 0.0
-    qty_out: float = 0.0
-    value_out: float = 0.0
-    commission: float = 0.0
-    position: float = 0.0
-    exit_time: datetime | None = field(default=None)
+    qty_in: Decimal = ZERO
+    cost_in: Decimal = ZERO
+    qty_out: Decimal = ZERO
+    value_out: Decimal = ZERO
+    commission: Decimal = ZERO
+    position: Decimal = ZERO
+    exit_time: datetime | None = None
 
     def close(self, symbol: str) -> Trade:
         entry = self.cost_in / self.qty_in
@@ -30,13 +34,13 @@ class _Open:
         return Trade(
             symbol=symbol,
             side="long" if self.sign > 0 else "short",
-            qty=self.qty_in,
+            qty=float(self.qty_in),
             entry_time=self.entry_time,
             exit_time=self.exit_time or self.entry_time,
-            entry_price=entry,
-            exit_price=exit_,
-            pnl=gross - self.commission,
-            commission=self.commission,
+            entry_price=float(entry),
+            exit_price=float(exit_),
+            pnl=float(gross - self.commission),
+            commission=float(self.commission),
         )
 
 
@@ -45,17 +49,15 @@ def trades_from_fills(fills: Iterable[Fill]) -> tuple[list[Trade], dict[str, flo
     open_: dict[str, _Open] = {}
     trades: list[Trade] = []
     for fill in sorted(fills, key=lambda f: f.timestamp):
-        remaining = float(fill.qty)
-        price, sign = float(fill.price), fill.side.sign
-        fee_per_unit = float(fill.commission) / remaining if remaining else 0.0
-        while remaining > 1e-12:
+        remaining, price, sign = fill.qty, fill.price, fill.side.sign
+        fee_per_unit = fill.commission / remaining if remaining else ZERO
+        while remaining > 0:
             current = open_.get(fill.symbol)
             if current is None or current.position == 0:
                 current = open_[fill.symbol] = _Open(sign=sign, entry_time=fill.timestamp)
             if current.sign == sign:
                 _add(current, remaining, price, fee_per_unit)
-                remaining = 0.0
-                continue
+                break
             closing = min(remaining, abs(current.position))
             current.qty_out += closing
             current.value_out += closing * price
@@ -63,13 +65,13 @@ def trades_from_fills(fills: Iterable[Fill]) -> tuple[list[Trade], dict[str, flo
             current.position -= current.sign * closing
             current.exit_time = fill.timestamp
             remaining -= closing
-            if abs(current.position) < 1e-12:
+            if current.position == 0:
                 trades.append(current.close(fill.symbol))
                 del open_[fill.symbol]
-    return trades, {s: o.position for s, o in open_.items()}
+    return trades, {s: float(o.position) for s, o in open_.items()}
 
 
-def _add(current: _Open, qty: float, price: float, fee_per_unit: float) -> None:
+def _add(current: _Open, qty: Decimal, price: Decimal, fee_per_unit: Decimal) -> None:
     current.qty_in += qty
     current.cost_in += qty * price
     current.commission += qty * fee_per_unit

@@ -168,6 +168,11 @@ def _work_legs(state: PaperState, parent: WorkingOrder, run: _BarRun) -> None:
         if qty > 0:
             run.fills.append(state.record_fill(leg, qty, price, bar.timestamp))
             run.consume(qty)
+            if state.ledger.qty(leg.symbol) == 0 and not parent.is_open:
+                # The leg closed the whole position (it may have been sized for more, e.g.
+                # after a reversing entry): nothing is left to protect.
+                _end_bracket(state, parent, bar.timestamp)
+                return
 
 
 def _end_bracket(state: PaperState, parent: WorkingOrder, when: datetime) -> None:
