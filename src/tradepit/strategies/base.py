@@ -68,16 +68,17 @@ class Strategy:
                 f"{self.name} expects {self.Params.__name__}, got {type(params).__name__}"
             )
         target, stop, confidence = self.compute(bars, params)
-        frame = pd.DataFrame(
+        target = np.clip(np.nan_to_num(np.asarray(target, dtype=np.float64), nan=0.0), -1.0, 1.0)
+        confidence = np.clip(np.nan_to_num(np.asarray(confidence, dtype=np.float64)), 0.0, 1.0)
+        return pd.DataFrame(
             {
-                "target": np.nan_to_num(np.asarray(target, dtype=np.float64), nan=0.0),
+                "target": target,
                 "stop": np.asarray(stop, dtype=np.float64),
-                "confidence": np.clip(np.nan_to_num(np.asarray(confidence, float)), 0.0, 1.0),
+                "confidence": confidence,
             },
             index=bars.index,
+            copy=False,
         )
-        frame["target"] = frame["target"].clip(-1.0, 1.0)
-        return frame
 
     def compute(
         self, bars: pd.DataFrame, params: StrategyParams
@@ -88,7 +89,10 @@ class Strategy:
 def hold_from_events(events: np.ndarray) -> np.ndarray:
     """Turn sparse events (+1/-1 where something happens, NaN elsewhere) into a held state,
     starting flat (0) before the first event."""
-    return pd.Series(events).ffill().fillna(0.0).to_numpy()
+    events = np.asarray(events, dtype=np.float64)
+    last = np.where(np.isnan(events), 0, np.arange(len(events)))
+    held = events[np.maximum.accumulate(last)] if len(events) else events
+    return np.nan_to_num(held, nan=0.0)
 
 
 def crossed_above(a: np.ndarray, b: np.ndarray) -> np.ndarray:

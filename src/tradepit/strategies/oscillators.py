@@ -7,7 +7,14 @@ import pandas as pd
 from pydantic import Field
 
 from tradepit import indicators
-from tradepit.strategies.base import Strategy, StrategyParams, crossed_above, crossed_below, ohlc
+from tradepit.strategies.base import (
+    Strategy,
+    StrategyParams,
+    crossed_above,
+    crossed_below,
+    hold_from_events,
+    ohlc,
+)
 
 
 class MacdRsiParams(StrategyParams):
@@ -39,7 +46,7 @@ class MacdRsi(Strategy):
         events = np.full(close.shape, np.nan)
         events[up] = 1.0
         events[down] = -1.0 if params.allow_short else 0.0
-        target = pd.Series(events).ffill().fillna(0.0).to_numpy()
+        target = hold_from_events(events)
         stop = np.where(
             target > 0,
             close * (1 - params.stop_pct),
