@@ -1,0 +1,1 @@
+"""The agent: one LangGraph state machine for chat, autonomous cycles and battle ticks."""

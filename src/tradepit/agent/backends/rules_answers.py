@@ -1,0 +1,198 @@
+"""Plain-language sentences for the rules backend, written only from tool results.
+
+Orders are described as the broker reported them: "accepted, not filled yet" for an
+accepted market order, a fill only when the broker reports one, denials and rejections with
+their reasons.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tradepit.agent.backends.intents import CAPABILITIES
+
+
+@dataclass(frozen=True)
+class Step:
+    """One tool call made since the last user message, with its (parsed) result."""
+
+    name: str
+    args: dict[str, Any]
+    result: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return "error" not in self.result
+
+
+def parse_content(content: Any) -> dict[str, Any]:
+    """A tool message's content as a dict; text that is not a JSON object is kept as an
+    error message (e.g. a person rejecting an order in chat)."""
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    try:
+        data = json.loads(content or "")
+    except (TypeError, ValueError):
+        return {"error": "ToolMessage", "message": str(content)}
+    return data if isinstance(data, dict) else {"error": "ToolMessage", "message": str(data)}
+
+
+def help_text(prefix: str = "I can help with") -> str:
+    return prefix + ":\n" + "\n".join(f"- {c}" for c in CAPABILITIES)
+
+
+def _signed(x: float | None, unit: str = "%") -> str:
+    return "n/a" if x is None else f"{x:+.2f}{unit}"
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def _qty(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.6g}"
+
+
+def order_phrase(order: dict[str, Any]) -> str:
+    """ "buy 10 MSFT market (id paper-o1): accepted, not filled yet; stop 42.4, target 45.87" """
+    size = _qty(order["qty"]) if order.get("qty") is not None else _money(order.get("notional"))
+    price = f" @ {order['limit_price']:g}" if order.get("limit_price") else ""
+    head = f"{order['side']} {size} {order['symbol']} {order['type']}{price} (id {order['id']})"
+    status = order["status"]
+    if status == "filled":
+        state = f"filled {order['filled_qty']:g} at {order['filled_avg_price']:g}"
+    elif status == "partially_filled":
+        state = f"partially filled {order['filled_qty']:g} at {order['filled_avg_price']:g}"
+    elif status in ("new", "accepted"):
+        state = f"{status} by the broker, not filled yet"
+    else:
+        state = status + (f" ({order['reject_reason']})" if order.get("reject_reason") else "")
+    exits = [
+        f"{word} {order[key]:g}"
+        for key, word in (("stop_loss", "stop"), ("take_profit", "target"))
+        if order.get(key) is not None
+    ]
+    return f"{head}: {state}" + (f"; {', '.join(exits)}" if exits else "")
+
+
+def _order_outcome(r: dict[str, Any], args: dict[str, Any]) -> str:
+    outcome, risk = r.get("outcome"), r.get("risk") or {}
+    if outcome == "denied_by_risk":
+        return (
+            f"The risk gate denied the order, nothing was sent: {r.get('reason') or 'no reason'}."
+        )
+    if outcome == "rejected_by_broker" and not r.get("order"):
+        return f"The broker rejected the order: {r.get('reason')}."
+    text = order_phrase(r["order"])
+    if outcome == "duplicate":
+        return f"This order was already placed earlier in this cycle: {text}."
+    asked = args.get("qty")
+    resized = risk.get("qty") is not None and asked is not None and risk["qty"] != asked
+    note = ""
+    if resized:
+        note = f" The risk gate resized it from {_qty(asked)} to {_qty(risk['qty'])}."
+    return f"Order {text}.{note}"
+
+
+def _quote(r: dict[str, Any]) -> str:
+    return (
+        f"{r['symbol']} is at {r['price']:g} ({_signed(r.get('change_pct'))} vs the previous "
+        f"close), as of {r['as_of']}."
+    )
+
+
+def _indicators(r: dict[str, Any]) -> str:
+    values = ", ".join(
+        f"{k} {'n/a' if v is None else format(v, 'g')}" for k, v in r["values"].items()
+    )
+    return f"{r['symbol']} on the {r['as_of']} bar (close {r['close']:g}): {values}."
+
+
+def _account(r: dict[str, Any]) -> str:
+    reasons = f" ({', '.join(r['state_reasons'])})" if r.get("state_reasons") else ""
+    return (
+        f"Equity {_money(r['equity'])}, cash {_money(r['cash'])}, buying power "
+        f"{_money(r['buying_power'])}; today {_money(r['day_pnl'])} "
+        f"({_signed(r.get('day_pnl_pct'))}), drawdown {_signed(r.get('drawdown_pct'))}; "
+        f"trading state {r['state']}{reasons}."
+    )
+
+
+def _positions(r: dict[str, Any]) -> str:
+    if not r["positions"]:
+        return "No open positions."
+    items = "; ".join(
+        f"{p['symbol']} {p['qty']:g} @ {p['avg_entry']:g} (now {p['price']:g}, unrealised "
+        f"{_money(p['unrealized_pnl'])}, {_signed(p.get('unrealized_pct'))})"
+        for p in r["positions"]
+    )
+    return f"Positions: {items}. Total unrealised {_money(r['total_unrealized_pnl'])}."
+
+
+def _orders(r: dict[str, Any]) -> str:
+    if not r["orders"]:
+        return "No orders."
+    shown = "; ".join(order_phrase(o) for o in r["orders"])
+    more = f" ({r['total'] - len(r['orders'])} more)" if r["total"] > len(r["orders"]) else ""
+    return f"Orders: {shown}{more}."
+
+
+def _backtest(r: dict[str, Any]) -> str:
+    return (
+        f"Backtest of {r['strategy']} on {r['symbol']} {r['start']}..{r['end']} "
+        f"({r['bars']} bars, {r['params_source']}): return {_signed(r.get('return_pct'))} vs "
+        f"buy-and-hold {_signed(r.get('buy_and_hold_pct'))}, CAGR {_signed(r.get('cagr_pct'))}, "
+        f"Sharpe {r.get('sharpe')}, max drawdown {_signed(r.get('max_drawdown_pct'))}, "
+        f"{r['trades']} trades, win rate {r.get('win_rate_pct')}%."
+    )
+
+
+def _signal(r: dict[str, Any]) -> str:
+    stop = f", stop {r['stop']:g}" if r.get("stop") is not None else ""
+    return (
+        f"{r['strategy']} on {r['symbol']} ({r['as_of']} bar, close {r['close']:g}): target "
+        f"{r['target']:+g}{stop}; current position {r['position_qty']:g}."
+    )
+
+
+def _strategy(r: dict[str, Any]) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in r["params"].items())
+    return (
+        f"{r['strategy']}: {r['description']}. Parameters ({r['source']}): {params}. "
+        f"Tunable: {'; '.join(r['ranges']) or 'none'}."
+    )
+
+
+def _decision(r: dict[str, Any]) -> str:
+    if not r.get("found"):
+        return "No trading decision has been recorded yet."
+    tools = f" Tools used: {', '.join(r['tool_calls'])}." if r.get("tool_calls") else ""
+    return (
+        f"Last decision ({r['backend']}, run {r['run_id']} cycle {r['cycle']}, {r['time']}): "
+        f"{r['action']} {r.get('symbol') or ''} - {r.get('rationale') or 'no rationale'}.{tools}"
+    )
+
+
+_DESCRIBE = {
+    "get_quote": _quote, "get_indicators": _indicators, "get_account": _account,
+    "get_positions": _positions, "get_orders": _orders, "run_backtest": _backtest,
+    "get_signal": _signal, "get_strategy_config": _strategy, "get_last_decision": _decision,
+    "cancel_order": lambda r: f"Order {order_phrase(r['order'])}.",
+    "check_risk": lambda r: f"Risk check: {'approved' if r['risk']['approved'] else 'denied'}.",
+    "get_bars": lambda r: f"{r['symbol']} last close {r['last_close']:g}.",
+}  # fmt: skip
+
+
+def describe(step: Step) -> str:
+    """One or two sentences about a tool call's result (errors included)."""
+    r = step.result
+    if not step.ok:
+        return f"{step.name} failed ({r.get('error')}): {r.get('message')}"
+    if step.name in ("place_order", "close_position"):
+        return _order_outcome(r, step.args)
+    describer = _DESCRIBE.get(step.name)
+    return describer(r) if describer else f"{step.name}: {json.dumps(r)}"

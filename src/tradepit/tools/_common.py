@@ -1,0 +1,137 @@
+"""Helpers shared by the tools: symbols, rounding, recent bars, the risk gate's inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from tradepit.domain.errors import UnknownSymbolError
+from tradepit.domain.models import Account, Order, Position, TradingState
+from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
+from tradepit.risk import MarketContext, assess_state, stricter
+from tradepit.tools.errors import SymbolNotTradedError, ToolArgumentError
+
+if TYPE_CHECKING:
+    from tradepit.agent.deps import AgentDeps
+
+ZERO = Decimal(0)
+RETURNS_WINDOW = 260
+"""Daily returns handed to the gate (correlation and VaR windows are at most 250)."""
+
+
+def resolve_symbol(deps: AgentDeps, symbol: str, *, trading: bool = False) -> str:
+    """The canonical symbol; UnknownSymbolError for symbols the feed does not know and,
+    for order tools, SymbolNotTradedError outside the run's symbols."""
+    wanted = symbol.strip().upper()
+    known = deps.market.symbols()
+    if wanted not in known:
+        raise UnknownSymbolError(symbol, known)
+    if trading and deps.symbols and wanted not in deps.symbols:
+        raise SymbolNotTradedError(wanted, deps.symbols)
+    return wanted
+
+
+def num(value: float | Decimal | None, digits: int = 6) -> float | None:
+    """A compact float: `digits` significant digits, None for missing or NaN."""
+    if value is None:
+        return None
+    x = float(value)
+    if not np.isfinite(x):
+        return None
+    return float(f"{x:.{digits}g}")
+
+
+def pct(value: float | Decimal | None) -> float | None:
+    """A fraction as a percentage with two decimals (0.0123 -> 1.23)."""
+    if value is None:
+        return None
+    x = float(value)
+    return round(100.0 * x, 2) if np.isfinite(x) else None
+
+
+def iso(when: datetime | pd.Timestamp) -> str:
+    """Compact ISO time: the date alone at midnight UTC, else minutes."""
+    stamp = pd.Timestamp(when)
+    if stamp.hour == stamp.minute == stamp.second == 0:
+        return stamp.date().isoformat()
+    return stamp.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def timeframe_of(text: str) -> tuple[str, pd.Timedelta]:
+    """Canonical timeframe and its duration; ToolArgumentError when malformed."""
+    try:
+        return canonical_timeframe(text), parse_timeframe(text)
+    except ValueError as e:
+        raise ToolArgumentError(str(e)) from e
+
+
+def recent_bars(deps: AgentDeps, symbol: str, timeframe: str, count: int) -> pd.DataFrame:
+    """Up to `count` completed bars ending at clock.now() (point-in-time through the feed)."""
+    name, duration = timeframe_of(timeframe)
+    span = duration * count * (1.6 if duration >= pd.Timedelta(days=1) else 5.0)
+    start = pd.Timestamp(deps.clock.now()) - span
+    try:
+        frame = deps.market.get_bars(symbol, name, start=start.to_pydatetime())
+    except ValueError as e:  # e.g. a timeframe finer than the data
+        raise ToolArgumentError(str(e)) from e
+    return frame.iloc[-count:]
+
+
+def daily_returns(deps: AgentDeps, symbol: str, count: int = RETURNS_WINDOW) -> np.ndarray:
+    """Simple daily returns of the last `count` + 1 completed daily closes."""
+    closes = recent_bars(deps, symbol, "1Day", count + 1)["close"].to_numpy(np.float64)
+    return np.diff(closes) / closes[:-1] if len(closes) > 1 else np.zeros(0)
+
+
+def last_price(deps: AgentDeps, symbol: str) -> Decimal:
+    return deps.market.latest_quote(symbol).last
+
+
+def trading_state(deps: AgentDeps, account: Account) -> tuple[TradingState, tuple[str, ...]]:
+    """The stricter of the account's state under the limits and the manual state (kill
+    switch), with the reasons' codes."""
+    manual = deps.manual_state
+    assessed = assess_state(account, deps.limits, manual_halt=manual is TradingState.HALTED)
+    state = assessed.state if manual is None else stricter(manual, assessed.state)
+    return state, tuple(r.code for r in assessed.reasons)
+
+
+def pending_delta(order: Order) -> Decimal:
+    """Signed quantity an open order will still add (bracket legs are contingent: 0)."""
+    if order.parent_id is not None or not order.status.is_open or order.qty is None:
+        return ZERO
+    return order.side.sign * order.remaining_qty
+
+
+def effective_positions(deps: AgentDeps) -> list[Position]:
+    """Positions netted with open orders, so the gate sees pending exposure too."""
+    held = {p.symbol: p for p in deps.broker.get_positions()}
+    delta: dict[str, Decimal] = {}
+    for order in deps.broker.list_orders("open"):
+        delta[order.symbol] = delta.get(order.symbol, ZERO) + pending_delta(order)
+    out = []
+    for symbol in sorted(set(held) | set(delta)):
+        qty = (held[symbol].qty if symbol in held else ZERO) + delta.get(symbol, ZERO)
+        if qty == 0:
+            continue
+        if symbol in held:
+            out.append(held[symbol].model_copy(update={"qty": qty}))
+        else:
+            price = last_price(deps, symbol)
+            out.append(Position(symbol=symbol, qty=qty, avg_entry_price=price, market_price=price))
+    return out
+
+
+def market_context(deps: AgentDeps, symbols: Iterable[str]) -> MarketContext:
+    """Last prices, daily return history and assets of `symbols`, as the gate wants them."""
+    wanted = sorted(set(symbols))
+    return MarketContext(
+        prices={s: last_price(deps, s) for s in wanted},
+        returns={s: daily_returns(deps, s) for s in wanted},
+        assets={s: deps.market.get_asset(s) for s in wanted},
+    )

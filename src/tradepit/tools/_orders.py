@@ -1,0 +1,210 @@
+"""Order arguments, the risk check and the compact views of orders and verdicts."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from tradepit.domain.models import (
+    Order,
+    OrderRequest,
+    OrderType,
+    RiskVerdict,
+    Side,
+)
+from tradepit.tools._common import (
+    effective_positions,
+    last_price,
+    market_context,
+    num,
+    resolve_symbol,
+)
+from tradepit.tools.base import ToolInput, ToolOutput
+
+if TYPE_CHECKING:
+    from tradepit.agent.deps import AgentDeps
+
+
+class OrderArgs(ToolInput):
+    symbol: str = Field(description="Ticker")
+    side: Literal["buy", "sell"]
+    qty: float | None = Field(None, gt=0, description="Shares (or give notional)")
+    notional: float | None = Field(None, gt=0, description="Dollar amount instead of qty")
+    type: Literal["market", "limit", "stop", "stop_limit"] = "market"
+    limit_price: float | None = Field(None, gt=0)
+    stop_price: float | None = Field(None, gt=0, description="Trigger of stop orders")
+    stop_loss: float | None = Field(None, gt=0, description="Protective stop price")
+    take_profit: float | None = Field(None, gt=0, description="Take-profit price")
+    stop_loss_pct: float | None = Field(None, gt=0, lt=50, description="Stop % from price")
+    take_profit_pct: float | None = Field(None, gt=0, lt=100, description="Target % from price")
+
+    @model_validator(mode="after")
+    def _check(self) -> OrderArgs:
+        if (self.qty is None) == (self.notional is None):
+            raise ValueError("give exactly one of qty or notional")
+        if self.stop_loss is not None and self.stop_loss_pct is not None:
+            raise ValueError("give stop_loss or stop_loss_pct, not both")
+        if self.take_profit is not None and self.take_profit_pct is not None:
+            raise ValueError("give take_profit or take_profit_pct, not both")
+        return self
+
+
+def dec(value: float | None) -> Decimal | None:
+    """A model's number as a Decimal: whole numbers without a fractional part (100, not 100.0)."""
+    if value is None:
+        return None
+    x = float(value)
+    return Decimal(int(x)) if x.is_integer() else Decimal(repr(x))
+
+
+def tick_round(price: Decimal) -> Decimal:
+    """Round to the tick: 0.01 at or above 1, four significant digits below."""
+    tick = Decimal("0.01") if price >= 1 else Decimal(1).scaleb(min(-4, price.adjusted() - 3))
+    return price.quantize(tick, rounding=ROUND_HALF_UP)
+
+
+def reference_price(request: OrderRequest, last: Decimal) -> Decimal:
+    """The limit price of limit orders, the stop price of stop orders, else the last price."""
+    if request.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) and request.limit_price:
+        return request.limit_price
+    if request.type is OrderType.STOP and request.stop_price:
+        return request.stop_price
+    return last
+
+
+def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> OrderRequest:
+    """The OrderRequest for `args` (percent stops turned into prices from the reference
+    price). With `leg`, it carries the deterministic client_order_id of (run, cycle, leg)."""
+    symbol = resolve_symbol(deps, args.symbol, trading=True)
+    side = Side(args.side)
+    request = OrderRequest(
+        symbol=symbol,
+        side=side,
+        qty=dec(args.qty),
+        notional=dec(args.notional),
+        type=OrderType(args.type),
+        limit_price=dec(args.limit_price),
+        stop_price=dec(args.stop_price),
+        stop_loss=dec(args.stop_loss),
+        take_profit=dec(args.take_profit),
+        client_order_id=deps.client_order_id(symbol, leg) if leg else None,
+    )
+    if args.stop_loss_pct is None and args.take_profit_pct is None:
+        return request
+    ref = reference_price(request, last_price(deps, symbol))
+    sign = side.sign
+    update = {}
+    if args.stop_loss_pct is not None:
+        update["stop_loss"] = tick_round(ref * (1 - sign * dec(args.stop_loss_pct) / 100))
+    if args.take_profit_pct is not None:
+        update["take_profit"] = tick_round(ref * (1 + sign * dec(args.take_profit_pct) / 100))
+    return OrderRequest.model_validate(request.model_dump() | update)
+
+
+def check(deps: AgentDeps, request: OrderRequest) -> RiskVerdict:
+    """Run `request` through the gate with the account, positions netted with open orders
+    and the market context (prices and daily returns of every symbol involved)."""
+    account = deps.broker.get_account()
+    positions = effective_positions(deps)
+    context = market_context(deps, {request.symbol, *(p.symbol for p in positions)})
+    return deps.gate.check(request, account, positions, context, deps.manual_state)
+
+
+def estimated_notional(deps: AgentDeps, verdict: RiskVerdict) -> Decimal:
+    """Dollar value of what would be sent (the adjusted request when approved)."""
+    request = verdict.adjusted_request or verdict.request
+    ref = reference_price(request, last_price(deps, request.symbol))
+    if request.qty is not None:
+        return (request.qty * ref).quantize(Decimal("0.01"))
+    return request.notional or Decimal(0)
+
+
+class VerdictView(ToolOutput):
+    approved: bool
+    state: str
+    qty: float | None = Field(None, description="Quantity that may be sent")
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    est_notional: float | None = None
+    reasons: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, verdict: RiskVerdict, notional: Decimal | None = None) -> VerdictView:
+        sent = verdict.adjusted_request
+        return cls(
+            approved=verdict.approved,
+            state=verdict.state.value,
+            qty=num(sent.qty) if sent else None,
+            stop_loss=num(sent.stop_loss) if sent else None,
+            take_profit=num(sent.take_profit) if sent else None,
+            est_notional=num(notional, 10),
+            reasons=[f"{r.code}: {r.message}" for r in verdict.reasons],
+        )
+
+
+class OrderView(ToolOutput):
+    """The broker's state of an order."""
+
+    id: str
+    client_order_id: str
+    symbol: str
+    side: str
+    type: str
+    qty: float | None
+    notional: float | None = None
+    status: str
+    filled_qty: float
+    filled_avg_price: float | None = None
+    limit_price: float | None = None
+    stop_price: float | None = None
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    parent_id: str | None = None
+    reject_reason: str | None = None
+    created: str
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        legs = {leg.type: leg for leg in order.legs}
+        sl, tp = legs.get(OrderType.STOP), legs.get(OrderType.LIMIT)
+        return cls(
+            id=order.id,
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side.value,
+            type=order.type.value,
+            qty=num(order.qty),
+            notional=num(order.notional),
+            status=order.status.value,
+            filled_qty=num(order.filled_qty) or 0.0,
+            filled_avg_price=num(order.filled_avg_price),
+            limit_price=num(order.limit_price),
+            stop_price=num(order.stop_price),
+            stop_loss=num(sl.stop_price) if sl else None,
+            take_profit=num(tp.limit_price) if tp else None,
+            parent_id=order.parent_id,
+            reject_reason=order.reject_reason,
+            created=order.created_at.isoformat(timespec="minutes"),
+        )
+
+
+class OrderToolOutput(ToolOutput):
+    """Base of outputs of order tools: carries the domain verdict and order for the record
+    (private attributes, never shown to the model)."""
+
+    _verdict: RiskVerdict | None = PrivateAttr(default=None)
+    _order: Order | None = PrivateAttr(default=None)
+
+    def attach(self, verdict: RiskVerdict | None, order: Order | None = None) -> OrderToolOutput:
+        self._verdict, self._order = verdict, order
+        return self
+
+    @property
+    def record_verdict(self) -> RiskVerdict | None:
+        return self._verdict
+
+    @property
+    def record_order(self) -> Order | None:
+        return self._order

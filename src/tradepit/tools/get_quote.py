@@ -1,0 +1,49 @@
+"""get_quote: the latest price of a symbol."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from pydantic import Field
+
+from tradepit.tools._common import iso, num, pct, recent_bars, resolve_symbol
+from tradepit.tools.base import Tool, ToolInput, ToolOutput
+
+if TYPE_CHECKING:
+    from tradepit.agent.deps import AgentDeps
+
+DAY = pd.Timedelta(days=1)
+
+
+class GetQuoteInput(ToolInput):
+    symbol: str = Field(description="Ticker, e.g. SPX")
+
+
+class GetQuoteOutput(ToolOutput):
+    symbol: str
+    price: float
+    bid: float
+    ask: float
+    change_pct: float | None = Field(None, description="vs the previous daily close")
+    as_of: str
+
+
+def get_quote(deps: AgentDeps, args: GetQuoteInput) -> GetQuoteOutput:
+    """Latest price of a symbol, with the change vs the previous daily close."""
+    symbol = resolve_symbol(deps, args.symbol)
+    quote = deps.market.latest_quote(symbol)
+    daily = recent_bars(deps, symbol, "1Day", 3)
+    before = daily[daily.index + DAY < pd.Timestamp(quote.timestamp)]["close"]
+    change = float(quote.last) / before.iloc[-1] - 1 if len(before) else None
+    return GetQuoteOutput(
+        symbol=symbol,
+        price=num(quote.last),
+        bid=num(quote.bid),
+        ask=num(quote.ask),
+        change_pct=pct(change),
+        as_of=iso(quote.timestamp),
+    )
+
+
+TOOL = Tool("get_quote", GetQuoteInput, GetQuoteOutput, get_quote)

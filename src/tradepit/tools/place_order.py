@@ -1,0 +1,86 @@
+"""place_order: risk gate, then broker. Reports the broker's real order state."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from tradepit.domain.errors import DuplicateClientOrderIdError, OrderRejectedError
+from tradepit.domain.models import Order, OrderRequest, OrderStatus, RiskVerdict
+from tradepit.tools._orders import (
+    OrderArgs,
+    OrderToolOutput,
+    OrderView,
+    VerdictView,
+    build_request,
+    check,
+    estimated_notional,
+)
+from tradepit.tools.base import Tool
+
+if TYPE_CHECKING:
+    from tradepit.agent.deps import AgentDeps
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["submitted", "filled", "denied_by_risk", "rejected_by_broker", "duplicate"]
+
+
+class PlaceOrderOutput(OrderToolOutput):
+    outcome: Outcome = Field(
+        description="submitted = accepted, not filled yet; duplicate = already placed earlier"
+    )
+    order: OrderView | None = None
+    reason: str | None = None
+    risk: VerdictView | None = None
+
+
+def submit(
+    deps: AgentDeps, verdict: RiskVerdict, view: VerdictView, request: OrderRequest
+) -> PlaceOrderOutput:
+    """Send an approved `request` and report what the broker answered."""
+    try:
+        order = deps.broker.submit_order(request)
+    except DuplicateClientOrderIdError:
+        existing = deps.broker.get_order_by_client_id(request.client_order_id or "")
+        if existing is None:
+            raise
+        return report("duplicate", existing, view, verdict)
+    except OrderRejectedError as e:
+        log.info("broker rejected %s: %s", request.client_order_id, e)
+        out = PlaceOrderOutput(outcome="rejected_by_broker", reason=str(e), risk=view)
+        return out.attach(verdict)
+    return report(_outcome(order), order, view, verdict)
+
+
+def _outcome(order: Order) -> Outcome:
+    if order.status is OrderStatus.REJECTED:
+        return "rejected_by_broker"
+    return "filled" if order.status is OrderStatus.FILLED else "submitted"
+
+
+def report(
+    outcome: Outcome, order: Order, view: VerdictView | None, verdict: RiskVerdict | None
+) -> PlaceOrderOutput:
+    """The broker's order as the tool's answer."""
+    out = PlaceOrderOutput(
+        outcome=outcome, order=OrderView.of(order), reason=order.reject_reason, risk=view
+    )
+    return out.attach(verdict, order)
+
+
+def place_order(deps: AgentDeps, args: OrderArgs) -> PlaceOrderOutput:
+    """Place an order after the risk gate (which may resize it and attach a stop-loss and
+    take-profit). Returns the broker's real order state; "submitted" = NOT filled yet."""
+    request = build_request(deps, args, leg=args.side)
+    verdict = check(deps, request)
+    view = VerdictView.of(verdict, estimated_notional(deps, verdict))
+    if not verdict.approved or verdict.adjusted_request is None:
+        reason = "; ".join(r.message for r in verdict.reasons if r.blocking)
+        return PlaceOrderOutput(outcome="denied_by_risk", reason=reason, risk=view).attach(verdict)
+    return submit(deps, verdict, view, verdict.adjusted_request)
+
+
+TOOL = Tool("place_order", OrderArgs, PlaceOrderOutput, place_order, places_orders=True)

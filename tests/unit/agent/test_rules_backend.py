@@ -1,0 +1,230 @@
+"""The offline `rules:<strategy>` model, driven directly: complete -> execute -> messages."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from tests.unit.tools.harness import Market, converse, make_deps
+
+from tradepit.agent.backends.rules import RulesBackend
+from tradepit.agent.deps import AgentDeps
+from tradepit.agent.errors import ModelOutputError
+from tradepit.agent.snapshot import build_snapshot
+from tradepit.domain.errors import StrategyError
+from tradepit.domain.models import OrderStatus, TradingState
+from tradepit.prompts import decision_prompt, parse_decisions, system_prompt
+from tradepit.risk import RiskLimits
+from tradepit.strategies import get_strategy
+from tradepit.tools.get_indicators import WARMUP_BARS
+from tradepit.tools.registry import default_tools, openai_schemas
+
+
+@pytest.fixture
+def market() -> Market:
+    return Market()
+
+
+@pytest.fixture
+def backend() -> RulesBackend:
+    return RulesBackend("supertrend")
+
+
+def cycle_deps(market: Market, **kw) -> AgentDeps:
+    kw.setdefault("symbols", ("SPX", "MSFT"))
+    return make_deps(market, mode="cycle", run_id="run-1", **kw)
+
+
+def run_cycle(backend: RulesBackend, deps: AgentDeps):
+    prompt = decision_prompt(build_snapshot(deps, deps.symbols))
+    system = [{"role": "system", "content": system_prompt(deps)}]
+    return converse(backend, deps, prompt, system)
+
+
+def test_name_and_unknown_strategy() -> None:
+    assert RulesBackend("macd_rsi").name == "rules:macd_rsi"
+    with pytest.raises(StrategyError):
+        RulesBackend("astrology")
+
+
+def test_cycle_trades_the_signal_through_tools(backend, market: Market) -> None:
+    deps = cycle_deps(market)
+    answer, messages, results = run_cycle(backend, deps)
+    assert [r.name for r in results[:3]] == ["get_account", "get_signal", "get_signal"]
+    orders = [r for r in results if r.name == "place_order"]
+    decisions = {d.symbol: d for d in parse_decisions(answer)}
+    assert set(decisions) == {"SPX", "MSFT"}
+    for symbol in ("SPX", "MSFT"):
+        bars = market.visible(symbol).iloc[-WARMUP_BARS:]
+        target = get_strategy("supertrend").signals(bars)["target"].iloc[-1]
+        expected = {1.0: "buy", -1.0: "sell", 0.0: "hold"}[target]
+        assert decisions[symbol].action == expected
+    assert len(orders) == sum(d.action != "hold" for d in decisions.values())
+    for result in orders:
+        assert result.ok and result.order is not None
+        assert result.order.status is OrderStatus.ACCEPTED
+        assert result.order.client_order_id.startswith("run-1-0-")
+        assert "not filled yet" in answer
+    turns = [m for m in messages if m["role"] == "assistant"]
+    assert len(turns) == 3  # reads, orders, final text
+
+
+def test_next_cycle_holds_when_aligned(backend, market: Market) -> None:
+    deps = cycle_deps(market)
+    run_cycle(backend, deps)
+    market.step()
+    deps.cycle = 1
+    answer, _, results = run_cycle(backend, deps)
+    assert not [r for r in results if r.name in ("place_order", "close_position")]
+    assert all(d.action == "hold" for d in parse_decisions(answer))
+    assert "already aligned" in answer
+
+
+def test_reversal_closes_then_enters(market: Market) -> None:
+    """sma_cross has no stop: a cross against the position is a close plus a new entry."""
+    backend = RulesBackend("sma_cross")
+    wide = RiskLimits(default_stop_loss_pct=Decimal("0.5"), default_take_profit_pct=Decimal("0.5"))
+    deps = cycle_deps(market, symbols=("SPX",), limits=wide)
+    run_cycle(backend, deps)
+    market.step()
+    held = market.broker.get_position("SPX").qty
+    target = get_strategy("sma_cross").signals(market.source.frame("SPX"))["target"]
+    flip = target[(target.index > market.visible("SPX").index[-1]) & (target * float(held) < 0)]
+    while market.visible("SPX").index[-1] < flip.index[0]:
+        market.step()
+    assert market.broker.get_position("SPX").qty == held
+    deps.cycle = 1
+    answer, _, results = run_cycle(backend, deps)
+    acts = [r for r in results if r.name in ("place_order", "close_position")]
+    assert [r.name for r in acts] == ["close_position", "place_order"]
+    side = "sell" if held > 0 else "buy"
+    assert [r.order.side for r in acts] == [side, side]
+    assert all(r.order.status is OrderStatus.ACCEPTED for r in acts)
+    assert parse_decisions(answer)[0].action == side
+    market.step()
+    assert market.broker.get_position("SPX").qty * held < 0
+
+
+def test_entries_denied_when_halted_are_reported(backend, market: Market) -> None:
+    deps = cycle_deps(market, manual_state=TradingState.HALTED)
+    answer, _, results = run_cycle(backend, deps)
+    orders = [r for r in results if r.name == "place_order"]
+    assert orders and all(r.verdict is not None and not r.verdict.approved for r in orders)
+    assert "risk gate denied" in answer and "nothing was sent" in answer
+    assert market.broker.list_orders("all") == []
+
+
+def test_broker_rejection_is_reported_as_a_rejection(backend) -> None:
+    market = Market(allow_short=False)
+    market.step(2)  # SPX signal is short on the 2015-01-05 bar
+    deps = cycle_deps(market, symbols=("SPX",))
+    answer, _, results = run_cycle(backend, deps)
+    (order,) = [r for r in results if r.name == "place_order"]
+    assert json.loads(order.content)["outcome"] == "rejected_by_broker"
+    assert "broker rejected" in answer and "not_shortable" in answer
+    assert "accepted" not in answer and "filled" not in answer
+
+
+def test_turns_are_deterministic_and_free(backend, market: Market) -> None:
+    deps = cycle_deps(market)
+    _, messages, _ = run_cycle(backend, deps)
+    schemas = openai_schemas(default_tools())
+    for end in range(2, len(messages)):
+        if messages[end - 1]["role"] in ("user", "tool"):
+            a, b = (
+                backend.complete(messages[:end], schemas),
+                backend.complete(messages[:end], schemas),
+            )
+            assert a == b and a.usage.total == 0 and a.cost_usd == 0.0
+            assert a.model == "rules:supertrend"
+
+
+def test_missing_tools_are_an_error(backend, market: Market) -> None:
+    deps = cycle_deps(market)
+    prompt = decision_prompt(build_snapshot(deps, deps.symbols))
+    schemas = [s for s in openai_schemas(default_tools()) if s["function"]["name"] != "get_signal"]
+    with pytest.raises(ModelOutputError, match="get_signal"):
+        backend.complete([{"role": "user", "content": prompt}], schemas)
+
+
+def chat(backend: RulesBackend, deps: AgentDeps, text: str) -> str:
+    deps.cycle += 1
+    answer, _, _ = converse(backend, deps, text)
+    return answer
+
+
+@pytest.fixture
+def chat_deps(market: Market) -> AgentDeps:
+    return make_deps(market)
+
+
+def test_chat_quote_and_indicators(backend, chat_deps: AgentDeps, market: Market) -> None:
+    price = market.visible("MSFT")["close"].iloc[-1]
+    assert f"MSFT is at {price:g}" in chat(backend, chat_deps, "price of MSFT")
+    assert "rsi_14" in chat(backend, chat_deps, "what is the RSI of SPX")
+
+
+def test_chat_order_reports_the_broker_state(backend, chat_deps: AgentDeps, market: Market) -> None:
+    answer = chat(backend, chat_deps, "buy 10 MSFT with a 2% stop")
+    (order,) = market.broker.list_orders("open")[:1]
+    assert f"buy 10 MSFT market (id {order.id})" in answer
+    assert "not filled yet" in answer and "filled 10" not in answer
+    stop = next(leg.stop_price for leg in order.legs if leg.stop_price is not None)
+    assert f"stop {float(stop):g}" in answer
+    market.step()
+    assert "filled 10 at" in chat(backend, chat_deps, "show all orders")
+    portfolio = chat(backend, chat_deps, "how is my portfolio doing")
+    assert "Equity" in portfolio and "MSFT 10 @" in portfolio
+
+
+def test_chat_denied_and_resized_orders(backend, chat_deps: AgentDeps) -> None:
+    resized = chat(backend, chat_deps, "buy 1000 MSFT")
+    assert "resized it from 1,000 to" in resized
+    denied = chat(backend, chat_deps, "sell 5 SPX at limit 2500 take profit 2700")
+    assert "risk gate denied" in denied and "nothing was sent" in denied
+
+
+def test_chat_backtest(backend, chat_deps: AgentDeps) -> None:
+    answer = chat(backend, chat_deps, "backtest supertrend on SPX since 2010")
+    assert answer.startswith("Backtest of supertrend on SPX 2010-01-04..2014-12-31")
+
+
+def test_chat_cancel_and_close_all(backend, chat_deps: AgentDeps, market: Market) -> None:
+    chat(backend, chat_deps, "buy 10 MSFT")
+    chat(backend, chat_deps, "buy 1 SPX at limit 1500")
+    market.step()
+    assert "Which order" in chat(backend, chat_deps, "cancel my order")
+    cancelled = chat(backend, chat_deps, "cancel all orders")
+    assert cancelled.count(": canceled") >= 3  # the limit order and MSFT's two exit legs
+    assert market.broker.list_orders("open") == []
+    closed = chat(backend, chat_deps, "close all")
+    assert "sell 10 MSFT market" in closed and "not filled yet" in closed
+
+
+def test_chat_errors_and_help(backend, chat_deps: AgentDeps) -> None:
+    assert "unknown symbol 'FOO'" in chat(backend, chat_deps, "price of FOO")
+    assert "Which symbol" in chat(backend, chat_deps, "what is the RSI")
+    unknown = chat(backend, chat_deps, "tell me a joke")
+    assert unknown.startswith("I did not understand") and "backtest" in unknown
+    assert "explain the last decision" in chat(backend, chat_deps, "help")
+    assert "no decision journal" in chat(backend, chat_deps, "explain the last decision")
+
+
+def test_chat_reports_a_rejected_approval(backend) -> None:
+    """The graph answers a rejected approval with an error tool message; it is reported."""
+    messages = [{"role": "user", "content": "buy 100 MSFT"}]
+    turn = backend.complete(messages, openai_schemas(default_tools()))
+    rejection = {"error": "ApprovalRejected", "message": "user rejected the order. Not sent."}
+    messages += [
+        turn.to_message(),
+        {"role": "tool", "tool_call_id": turn.tool_calls[0].id, "content": json.dumps(rejection)},
+    ]
+    final = backend.complete(messages, openai_schemas(default_tools()))
+    assert not final.tool_calls and "rejected the order. Not sent." in final.text
+
+
+def test_chat_size_and_notional(market: Market) -> None:
+    deps = make_deps(market, approval_notional=Decimal(10**9))
+    answer = chat(RulesBackend("sma_cross"), deps, "buy $5000 of MSFT")
+    assert "buy $5,000.00 MSFT" in answer or "buy 11" in answer

@@ -1,0 +1,83 @@
+"""The deterministic chat intent parser, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradepit.agent.backends.intents import find_symbol, parse_intent
+
+CASES = [
+    ("price of MSFT", "quote", {"symbol": "MSFT"}),
+    ("what's the price of msft?", "quote", {"symbol": "MSFT"}),
+    ("quote SPX", "quote", {"symbol": "SPX"}),
+    ("MSFT", "quote", {"symbol": "MSFT"}),
+    ("what is the RSI of SPX", "indicators", {"symbol": "SPX", "indicators": ["rsi"]}),
+    ("SMA 50 and MACD of MSFT", "indicators", {"symbol": "MSFT", "indicators": ["sma:50", "macd"]}),
+    ("what's the 200-day sma of spx", "indicators", {"symbol": "SPX", "indicators": ["sma:200"]}),
+    ("rsi(7) for IXIC", "indicators", {"symbol": "IXIC", "indicators": ["rsi:7"]}),
+    ("is SPX trending? adx and supertrend", "indicators",
+     {"symbol": "SPX", "indicators": ["adx", "supertrend"]}),
+    ("how is my portfolio doing", "portfolio", {}),
+    ("what's my P&L", "portfolio", {}),
+    ("show my positions", "positions", {}),
+    ("show my open orders", "orders", {"status": "open"}),
+    ("list all orders", "orders", {"status": "all"}),
+    ("how much cash do I have", "account", {}),
+    ("what is my buying power", "account", {}),
+    ("backtest supertrend on SPX since 2010", "backtest",
+     {"strategy": "supertrend", "symbol": "SPX", "start": "2010-01-01"}),
+    ("backtest buy and hold on IXIC from 2005 to 2010", "backtest",
+     {"strategy": "buy_and_hold", "symbol": "IXIC", "start": "2005-01-01", "end": "2010-12-31"}),
+    ("backtest macd_rsi on MSFT in 2012", "backtest",
+     {"strategy": "macd_rsi", "symbol": "MSFT", "start": "2012-01-01", "end": "2012-12-31"}),
+    ("backtest SPX", "backtest", {"strategy": "supertrend", "symbol": "SPX"}),
+    ("buy 10 MSFT with a 2% stop", "order",
+     {"symbol": "MSFT", "side": "buy", "qty": 10.0, "stop_loss_pct": 2.0}),
+    ("sell 5 SPX at limit 2500 take profit 2700", "order",
+     {"symbol": "SPX", "side": "sell", "qty": 5.0, "type": "limit", "limit_price": 2500.0,
+      "take_profit": 2700.0}),
+    ("buy 10 msft stop at 40 target 50", "order",
+     {"symbol": "MSFT", "side": "buy", "qty": 10.0, "stop_loss": 40.0, "take_profit": 50.0}),
+    ("buy $5,000 of MSFT", "order", {"symbol": "MSFT", "side": "buy", "notional": 5000.0}),
+    ("short 3 IXIC stop loss 5% tp 10%", "order",
+     {"symbol": "IXIC", "side": "sell", "qty": 3.0, "stop_loss_pct": 5.0, "take_profit_pct": 10.0}),
+    ("buy 2 shares of spx at 2000", "order",
+     {"symbol": "SPX", "side": "buy", "qty": 2.0, "type": "limit", "limit_price": 2000.0}),
+    ("cancel paper-o3", "cancel", {"order_id": "paper-o3"}),
+    ("cancel my order", "cancel", {}),
+    ("cancel all orders", "cancel_all", {}),
+    ("close MSFT", "close", {"symbol": "MSFT"}),
+    ("close my position in spx", "close", {"symbol": "SPX"}),
+    ("close all", "close_all", {}),
+    ("flatten everything", "close_all", {}),
+    ("explain the last decision", "explain", {}),
+    ("why did you buy SPX?", "explain", {"symbol": "SPX"}),
+    ("signal for SPX", "signal", {"symbol": "SPX", "strategy": "supertrend"}),
+    ("what does ema_rsi signal on MSFT", "signal", {"symbol": "MSFT", "strategy": "ema_rsi"}),
+    ("supertrend settings for SPX", "strategy", {"strategy": "supertrend", "symbol": "SPX"}),
+    ("help", "help", {}),
+    ("what can you do?", "help", {}),
+    ("", "help", {}),
+    ("tell me a joke", "unknown", {}),
+    ("price of FOO", "quote", {"symbol": "FOO"}),
+    ("buy 10 FOO", "order", {"symbol": "FOO", "side": "buy", "qty": 10.0}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "kind", "args"), CASES, ids=[c[0] or "empty" for c in CASES])
+def test_parse_intent(text: str, kind: str, args: dict) -> None:
+    intent = parse_intent(text)
+    assert (intent.kind, intent.args) == (kind, args)
+
+
+@pytest.mark.parametrize(
+    ("text", "symbol"),
+    [("the RSI of SPX", "SPX"), ("price of msft", "MSFT"), ("how is it going", None),
+     ("what is the MACD", None), ("I want AAPL", "AAPL")],
+)  # fmt: skip
+def test_find_symbol(text: str, symbol: str | None) -> None:
+    assert find_symbol(text) == symbol
+
+
+def test_parsing_is_deterministic() -> None:
+    assert parse_intent("buy 10 MSFT with a 2% stop") == parse_intent("buy 10 MSFT with a 2% stop")
