@@ -170,6 +170,9 @@ def backtest(
     slippage_bps: float = 0.0,
     fractional: bool = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a self-contained HTML report here.")
+    ] = None,
 ) -> None:
     """Backtest a strategy through the paper broker (event path)."""
     from tradepit.backtest.event import BacktestConfig, run_backtest
@@ -188,6 +191,10 @@ def backtest(
         )
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
             result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)
+        if report is not None:
+            from tradepit.backtest.report import backtest_report
+
+            err.print(f"report: {backtest_report(result, bars, report)}")
     if as_json:
         _emit_json(result.to_dict())
         return
@@ -238,3 +245,13 @@ def demo(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (broker, agent, tuning, ...)."""
+    from tradepit import cli_broker
+
+    cli_broker.register(app)
+
+
+_register_commands()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,82 @@ class Settings(BaseSettings):
     max_volume_share: float = 0.1
     """Orders larger than this share of a bar's volume fill partially."""
 
+    # --- agent -------------------------------------------------------------------------
+    model: str = "rules:supertrend"
+    """Model backend: `rules:<strategy>` (offline), `replay:<run>`, or a litellm model string
+    (`anthropic/claude-sonnet-4-6`, `gpt-4o`, `xai/grok-4`, `deepseek/deepseek-chat`,
+    `gemini/gemini-2.5-pro`, `dashscope/qwen-max`, `openai/<name>` with `llm_base_url`)."""
+    llm_base_url: str | None = None
+    """Base URL of an OpenAI-compatible server (local models), e.g. http://127.0.0.1:8000/v1."""
+    llm_tool_mode: Literal["native", "json"] = "native"
+    """`json` for servers without native tool calling: tools are described in the prompt and
+    the model answers with a JSON object."""
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_attempts: int = Field(default=4, ge=1)
+    """Attempts per model call on timeouts, 429 and 5xx (exponential backoff between)."""
+    llm_temperature: float = 0.0
+    litellm_local_cost_map: bool = True
+    """Use litellm's bundled model cost map instead of fetching it from the internet."""
+    anthropic_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    xai_api_key: SecretStr | None = None
+    deepseek_api_key: SecretStr | None = None
+    gemini_api_key: SecretStr | None = None
+    dashscope_api_key: SecretStr | None = None
+    llm_api_key: SecretStr | None = None
+    """Key for the server at `llm_base_url` (local servers usually need none)."""
+    checkpoint_url: str | None = None
+    """LangGraph checkpoints: a PostgreSQL URL, or a SQLite file under `home` when unset
+    (a PostgreSQL `database_url` is used when this is unset)."""
+    approval_notional: float = Field(default=1000.0, ge=0)
+    """In chat, orders above this notional wait for a person's approval."""
+    max_tool_rounds: int = Field(default=8, ge=1)
+    """Model -> tools rounds per chat turn or cycle."""
+    max_corrections: int = Field(default=2, ge=0)
+    """Malformed tool calls sent back to the model per turn before the turn aborts."""
+    max_tokens_per_cycle: int = Field(default=60_000, ge=1)
+    max_usd_per_cycle: float = Field(default=0.5, ge=0)
+    max_tokens_per_run: int = Field(default=2_000_000, ge=1)
+    max_usd_per_run: float = Field(default=10.0, ge=0)
+
+    # --- memory ------------------------------------------------------------------------
+    memory_backend: Literal["persistent", "server", "off"] = "persistent"
+    """Vector memory: chromadb files under `home/memory`, a chromadb server, or none."""
+    memory_server_url: str | None = None
+    """chromadb server for `memory_backend=server`, e.g. http://127.0.0.1:8000."""
+    memory_embedding: str = "local"
+    """`local` (all-MiniLM-L6-v2 ONNX, offline) or a litellm embedding model
+    (`openai/text-embedding-3-small`)."""
+    memory_embedding_base_url: str | None = None
+    """Base URL of an OpenAI-compatible embeddings server for a litellm embedding model."""
+    memory_max_entries: int = Field(default=5000, ge=1)
+    """Entries kept per namespace; the oldest least important are evicted beyond it."""
+    memory_half_life_days: float = Field(default=90.0, gt=0)
+    """Recall ranking: a memory this old weighs half as much as a new one (above a floor)."""
+    memory_outcome_horizon_days: int = Field(default=7, ge=1)
+    """Decisions are scored against the price this many days after they were made."""
+
+    # --- notifications (Slack, Discord) -----------------------------------------------
+    # Main targets get events from `notify_min_severity` up; alerts targets (e.g. #alerts)
+    # also get events from `notify_alerts_min_severity` up. Webhook URLs are secrets.
+    slack_webhook_url: SecretStr | None = None
+    slack_alerts_webhook_url: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    """Bot token (xoxb-...): chat.postMessage (scope `chat:write`) and the Slack bot."""
+    slack_api_url: str = "https://slack.com/api/"
+    """Slack Web API base URL (a local server in tests)."""
+    slack_notify_channel: str | None = None
+    """Channel the bot posts notifications to (id or #name; needs `slack_bot_token`)."""
+    slack_alerts_channel: str | None = None
+    discord_webhook_url: SecretStr | None = None
+    discord_alerts_webhook_url: SecretStr | None = None
+    notify_min_severity: Literal["info", "warning", "critical"] = "info"
+    notify_alerts_min_severity: Literal["info", "warning", "critical"] = "critical"
+    notify_timeout_s: float = Field(default=10.0, gt=0)
+    notify_max_attempts: int = Field(default=4, ge=1)
+    notify_max_wait_s: float = Field(default=30.0, ge=0)
+    """Longest Retry-After a notifier waits out; a longer one fails the delivery at once."""
+
     def sqlite_path(self) -> Path:
         return self.home / "tradepit.db"
 
@@ -51,3 +128,27 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+PAPER_TRADING_URL = "https://paper-api.alpaca.markets"
+LIVE_TRADING_URL = "https://api.alpaca.markets"
+MARKET_DATA_URL = "https://data.alpaca.markets"
+
+
+class AlpacaSettings(BaseSettings):
+    """Alpaca credentials and endpoints, read from the names Alpaca users already have
+    (`ALPACA_API_KEY`, `ALPACA_SECRET_KEY`, `ALPACA_BASE_URL`, `ALPACA_DATA_URL`) plus
+    `TRADEPIT_ALPACA_LIVE`. Paper trading unless `live` is set (and confirmed in code)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    api_key: SecretStr = Field(default=SecretStr(""), validation_alias="ALPACA_API_KEY")
+    secret_key: SecretStr = Field(default=SecretStr(""), validation_alias="ALPACA_SECRET_KEY")
+    base_url: str = Field(default=PAPER_TRADING_URL, validation_alias="ALPACA_BASE_URL")
+    """Trading API; the paper URL by default (a local server in tests)."""
+    data_url: str = Field(default=MARKET_DATA_URL, validation_alias="ALPACA_DATA_URL")
+    """Market data API."""
+    live: bool = Field(default=False, validation_alias="TRADEPIT_ALPACA_LIVE")
+    """Live trading with real money; also needs an explicit confirmation in code."""
