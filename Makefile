@@ -28,8 +28,11 @@ lint: env
 	$(RUN) ruff check src tests benchmarks scripts
 	$(RUN) ruff format --check src tests benchmarks scripts
 
+# Benchmarks print our figures side by side with peers (vectorbt and backtesting.py come
+# from the `bench` dependency group).
 bench: env
-	$(RUN) python benchmarks/indicators.py
+	$(UV) run --frozen --group bench --group dev python benchmarks/indicators.py
+	$(UV) run --frozen --group bench --group dev python benchmarks/backtest.py
 
 # Regenerate the bundled market data from its source packages (dev only).
 data: | $(UV)

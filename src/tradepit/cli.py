@@ -249,9 +249,10 @@ def main() -> None:  # pragma: no cover - console entry point
 
 def _register_commands() -> None:
     """Commands that live in their own modules (broker, agent, tuning, ...)."""
-    from tradepit import cli_broker
+    from tradepit import cli_agent, cli_broker
 
     cli_broker.register(app)
+    cli_agent.register(app)
 
 
 _register_commands()

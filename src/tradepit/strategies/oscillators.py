@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tradepit import indicators
 from tradepit.strategies.base import (
@@ -26,6 +26,12 @@ class MacdRsiParams(StrategyParams):
     oversold: float = Field(30.0, ge=5.0, le=50.0)
     stop_pct: float = Field(0.02, ge=0.005, le=0.2)
     allow_short: bool = True
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> MacdRsiParams:
+        if self.fast >= self.slow:
+            raise ValueError("fast must be shorter than slow")
+        return self
 
 
 class MacdRsi(Strategy):

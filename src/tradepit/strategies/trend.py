@@ -82,6 +82,12 @@ class MacdCrossParams(StrategyParams):
     signal: int = Field(9, ge=2, le=30)
     allow_short: bool = True
 
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> MacdCrossParams:
+        if self.fast >= self.slow:
+            raise ValueError("fast must be shorter than slow")
+        return self
+
 
 class MacdCross(Strategy):
     """Long when the MACD line crosses above its signal line, short (or flat) below."""

@@ -1,0 +1,108 @@
+"""`tradepit optimize` and `tradepit walkforward` (cli_tuning) and `backtest --report`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tradepit.backtest.strategy_config import StrategyConfigWatcher, load_strategy_config
+from tradepit.cli import app as main_app
+from tradepit.cli_tuning import register
+
+runner = CliRunner()
+SPX_2010S = ("--symbol", "SPX", "--start", "2010-01-01", "--end", "2014-12-31")
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    tuning = typer.Typer()
+    register(tuning)
+    return tuning
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_optimize_writes_the_best_params_where_a_watcher_picks_them_up(app, home, tmp_path):
+    watcher = StrategyConfigWatcher(home, "sma_cross", "SPX")
+    assert watcher.params.fast == 10  # the default before any tuning
+    report = tmp_path / "opt.html"
+    args = ["optimize", "--strategy", "sma_cross", *SPX_2010S, "--trials", "12"]
+    args += ["--objective", "composite", "--min-trades", "3", "--seed", "5"]
+    result = runner.invoke(app, [*args, "--json", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["study"] == "sma_cross-SPX-composite"
+    assert payload["storage"] == f"sqlite:///{home / 'optuna.db'}"
+    assert payload["trials_run"] == 12 and payload["best_metrics"]["trades"] >= 3
+    saved = load_strategy_config(home, "sma_cross", "SPX")
+    assert saved.params == payload["best_params"]
+    assert saved.value == pytest.approx(payload["best_value"])
+    assert (saved.objective, saved.study) == ("composite", "sma_cross-SPX-composite")
+    assert saved.updated_at.tzinfo is not None
+    assert watcher.params.model_dump() == payload["best_params"]  # hot reload, same object
+    assert report.is_file() and payload["report"] == str(report)
+    study = optuna.load_study(study_name=payload["study"], storage=payload["storage"])
+    assert len(study.trials) == 12
+
+
+def test_optimize_prints_a_table_and_can_skip_saving(app, home):
+    args = ["optimize", "--strategy", "supertrend", *SPX_2010S, "--trials", "3", "--no-save"]
+    result = runner.invoke(app, [*args, "--param", "allow_short=false", "--min-trades", "1"])
+    assert result.exit_code == 0, result.output
+    assert "best of study" in result.stdout and "param allow_short" in result.stdout
+    assert load_strategy_config(home, "supertrend", "SPX") is None
+
+
+def test_optimize_without_a_counted_trial_fails_clearly(app, home):
+    args = ["optimize", "--strategy", "sma_cross", *SPX_2010S, "--trials", "2"]
+    result = runner.invoke(app, [*args, "--min-trades", "100000", "--storage", "sqlite://"])
+    assert result.exit_code == 1
+    assert "min-trades" in result.stderr
+    assert load_strategy_config(home, "sma_cross", "SPX") is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        (["--objective", "calmar"], 2, "objective must be one of"),
+        (["--strategy", "nope"], 1, "unknown strategy"),
+        (["--param", "bogus=1"], 1, "no parameter"),
+    ],
+)
+def test_optimize_bad_input_is_one_clear_line(app, home, extra, code, message):
+    args = ["optimize", "--strategy", "sma_cross", "--symbol", "SPX", "--trials", "1"]
+    result = runner.invoke(app, [*args, *extra])
+    assert result.exit_code == code
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_walkforward_json_and_report(app, home, tmp_path):
+    report = tmp_path / "wf.html"
+    args = ["walkforward", "--strategy", "sma_cross", *SPX_2010S, "--train", "300"]
+    args += ["--test", "200", "--trials", "3", "--min-trades", "1", "--anchored"]
+    result = runner.invoke(app, [*args, "--json", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["anchored"] is True and len(payload["windows"]) == (1258 - 300) // 200
+    assert payload["verdict"] in ("ok", "overfit", "no_edge")
+    assert report.is_file()
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0 and "verdict:" in table.stdout
+
+
+def test_backtest_report_option(tmp_path):
+    report = tmp_path / "bt.html"
+    args = ["backtest", "--strategy", "sma_cross", *SPX_2010S, "--json", "--report", str(report)]
+    result = runner.invoke(main_app, args)
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)  # stdout stays one JSON document
+    assert report.is_file() and "SMA 10" in report.read_text(encoding="utf-8")
