@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     max_usd_per_run: float = Field(default=10.0, ge=0)
 
     # --- memory ------------------------------------------------------------------------
-    memory_backend: Literal["persistent", "server", "off"] = "persistent"
-    """Vector memory: chromadb files under `home/memory`, a chromadb server, or none."""
+    memory_backend: Literal["persistent", "server", "ephemeral", "off"] = "persistent"
+    """Vector memory: chromadb files under `home/memory`, a chromadb server, in process
+    memory only (`ephemeral`: fast, lost at exit; for throwaway battles), or none."""
     memory_server_url: str | None = None
     """chromadb server for `memory_backend=server`, e.g. http://127.0.0.1:8000."""
     memory_embedding: str = "local"
@@ -84,7 +85,8 @@ class Settings(BaseSettings):
     memory_max_entries: int = Field(default=5000, ge=1)
     """Entries kept per namespace; the oldest least important are evicted beyond it."""
     memory_half_life_days: float = Field(default=90.0, gt=0)
-    """Recall ranking: a memory this old weighs half as much as a new one (above a floor)."""
+    """Recall ranking by similarity x recency: recency is 1 for a new memory, 0.75 one
+    half-life later, and never below 0.5 (see tradepit.memory.hygiene)."""
     memory_outcome_horizon_days: int = Field(default=7, ge=1)
     """Decisions are scored against the price this many days after they were made."""
 

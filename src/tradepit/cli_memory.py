@@ -1,0 +1,164 @@
+"""`tradepit memory list|search|forget`: look into and prune the agent's memory.
+
+The memory is the one the settings configure (`TRADEPIT_MEMORY_*`, data under
+`TRADEPIT_HOME`). `register(app)` adds the `memory` group to the main Typer app.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tradepit.config import Settings
+from tradepit.domain.errors import TradepitError
+
+if TYPE_CHECKING:
+    from tradepit.memory.models import Entry
+    from tradepit.memory.service import Memory
+
+memory_app = typer.Typer(help="The agent's memory: journal, lessons, notes.", no_args_is_help=True)
+out = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+NamespaceOpt = Annotated[
+    str, typer.Option("--namespace", "-n", help="e.g. user:alice, battle:b1:gpt, agent:main")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+KindOpt = Annotated[str | None, typer.Option("--kind", help="decision, lesson or note.")]
+
+
+@contextmanager
+def _memory() -> Iterator[Memory]:
+    from tradepit.memory.service import Memory
+
+    try:
+        memory = Memory.open(Settings())
+        try:
+            yield memory
+        finally:
+            memory.close()
+    except TradepitError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    except ValueError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(2) from None
+
+
+def _kinds(kind: str | None) -> list[Any] | None:
+    from tradepit.memory.models import Kind
+
+    return None if kind is None else [Kind(kind)]
+
+
+def _outcome(entry: Entry) -> str:
+    o = entry.outcome
+    if o is None:
+        return "pending" if entry.horizon_at is not None else ""
+    return f"{100 * o.realised_return:+.2f}% ({100 * o.excess_return:+.2f}% vs B&H)"
+
+
+def _table(title: str, entries: list[Entry], extra: Callable[[Entry], str] | None = None) -> Table:
+    table = Table(title=title)
+    for name in ("Created", "Kind", "Symbol", "Text", "Outcome", "Id", *(["Score"] * bool(extra))):
+        table.add_column(name, overflow="fold")
+    for e in entries:
+        row = [f"{e.created_at:%Y-%m-%d %H:%M}", e.kind.value, e.symbol or "", e.text]
+        row += [_outcome(e), e.id[:12], *([extra(e)] if extra else [])]
+        table.add_row(*row)
+    return table
+
+
+def _emit(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, default=str) + "\n")
+
+
+@memory_app.command("list")
+def list_entries(
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace.")] = None,
+    kind: KindOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="Newest entries shown.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List namespaces (without --namespace) or a namespace's newest entries."""
+    with _memory() as memory:
+        if namespace is None:
+            spaces = memory.namespaces()
+            if as_json:
+                _emit([{"namespace": ns, "entries": n} for ns, n in spaces])
+                return
+            table = Table(title="Memory namespaces")
+            table.add_column("Namespace")
+            table.add_column("Entries", justify="right")
+            for ns, n in spaces:
+                table.add_row(ns, str(n))
+            out.print(table if spaces else "No memories yet.")
+            return
+        entries = memory.entries(namespace, _kinds(kind), limit)
+        if as_json:
+            _emit([e.model_dump(mode="json") for e in entries])
+        else:
+            out.print(_table(f"Memory {namespace}", entries) if entries else "No entries.")
+
+
+@memory_app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    namespace: NamespaceOpt,
+    symbol: Annotated[str | None, typer.Option(help="Only about this ticker (+ general).")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many.")] = 5,
+    kind: KindOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recall the memories most relevant to QUERY, as of now."""
+    from tradepit.clock import SystemClock
+
+    with _memory() as memory:
+        hits = memory.recall(
+            query, namespace=namespace, as_of=SystemClock().now(), symbol=symbol, k=k,
+            kinds=_kinds(kind),
+        )  # fmt: skip
+        if as_json:
+            _emit([{**h.entry.model_dump(mode="json"), "score": h.score} for h in hits])
+            return
+        scores = {h.entry.id: h.score for h in hits}
+        table = _table(f"Recall: {query}", [h.entry for h in hits], lambda e: f"{scores[e.id]:.3f}")
+        out.print(table if hits else "Nothing relevant remembered.")
+
+
+@memory_app.command()
+def forget(
+    namespace: NamespaceOpt,
+    ids: Annotated[list[str] | None, typer.Argument(help="Entry ids (or unique prefixes).")] = None,
+    all_entries: Annotated[bool, typer.Option("--all", help="Forget the whole namespace.")] = False,
+) -> None:
+    """Delete entries by id (prefixes from `memory list` work), or --all of a namespace."""
+    if bool(ids) == all_entries:
+        err.print("[bold red]error:[/] give entry ids or --all (not both)")
+        raise typer.Exit(2)
+    with _memory() as memory:
+        if all_entries:
+            count = memory.forget(namespace)
+        else:
+            known = [e.id for e in memory.entries(namespace, limit=None)]
+            full = []
+            for prefix in ids or []:
+                matches = [i for i in known if i.startswith(prefix)]
+                if len(matches) != 1:
+                    err.print(f"[bold red]error:[/] {prefix!r} matches {len(matches)} entries")
+                    raise typer.Exit(1)
+                full.append(matches[0])
+            count = memory.forget(namespace, full)
+        out.print(f"forgot {count} entr{'y' if count == 1 else 'ies'} in {namespace}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `memory` command group to `app`."""
+    app.add_typer(memory_app, name="memory")
