@@ -1,6 +1,8 @@
 """Engine construction: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (psycopg 3).
 
-On SQLite, sqlite3's own implicit transaction handling is switched off and every transaction
+On SQLite (WAL, synchronous=NORMAL: a commit survives a process crash; only a power loss
+may undo the last commits, never corrupt the file), sqlite3's own implicit transaction
+handling is switched off and every transaction
 starts with an explicit BEGIN, so reads inside a transaction see one snapshot. Engines made
 `for_writing` begin with BEGIN IMMEDIATE: the write lock is taken up front (waiting up to the
 busy timeout) instead of failing when a read transaction later tries to write.
@@ -81,6 +83,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")  # WAL: no fsync per commit
         finally:
             cursor.close()
 

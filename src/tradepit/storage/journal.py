@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tradepit.domain.errors import StoreError
@@ -51,14 +51,24 @@ def record_decision(session: Session, decision: Decision, payload: dict[str, Any
     session.add(DecisionRow(**decision.model_dump(), payload=dict(payload)))
 
 
-def list_decisions(session: Session, run_id: str) -> list[DecisionRecord]:
-    """Decisions of a run by cycle, in recording order within a cycle."""
-    query = (
-        select(DecisionRow)
-        .where(DecisionRow.run_id == run_id)
-        .order_by(DecisionRow.cycle, DecisionRow.pk)
-    )
+def list_decisions(session: Session, run_id: str, cycle: int | None = None) -> list[DecisionRecord]:
+    """Decisions of a run (or of one of its cycles) by cycle, in recording order within a
+    cycle."""
+    query = select(DecisionRow).where(DecisionRow.run_id == run_id)
+    if cycle is not None:
+        query = query.where(DecisionRow.cycle == cycle)
+    query = query.order_by(DecisionRow.cycle, DecisionRow.pk)
     return [_decision(row) for row in session.scalars(query)]
+
+
+def has_decisions(session: Session, run_id: str, cycle: int) -> bool:
+    query = select(DecisionRow.pk).where(DecisionRow.run_id == run_id, DecisionRow.cycle == cycle)
+    return session.scalar(query.limit(1)) is not None
+
+
+def last_cycle(session: Session, run_id: str) -> int | None:
+    """The highest cycle with a recorded decision (None when there is none)."""
+    return session.scalar(select(func.max(DecisionRow.cycle)).where(DecisionRow.run_id == run_id))
 
 
 def create_run(

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -160,3 +161,38 @@ class DecisionRow(Base):
     timestamp: Mapped[datetime]
     backend: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]]
+
+
+class ModelCallRow(Base):
+    """One model exchange: request, response, tokens, cost and latency (or the error)."""
+
+    __tablename__ = "model_calls"
+    __table_args__ = (Index(None, "run_id", "cycle"),)
+
+    pk: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(ID))
+    cycle: Mapped[int]
+    seq: Mapped[int]
+    thread_id: Mapped[str] = mapped_column(String(256))
+    backend: Mapped[str] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(128))
+    request: Mapped[dict[str, Any]]
+    response: Mapped[dict[str, Any]]
+    input_tokens: Mapped[int]
+    output_tokens: Mapped[int]
+    cost_usd: Mapped[Decimal]
+    latency_s: Mapped[float] = mapped_column(Float)
+    error_type: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    timestamp: Mapped[datetime]
+
+
+class TradingFlagRow(Base):
+    """A persisted trading state per scope ("global" or a run id): the kill switch."""
+
+    __tablename__ = "trading_flags"
+
+    scope: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -1,4 +1,5 @@
-"""Store: the database behind the ledger, the decision journal, runs and equity curves.
+"""Store: the database behind the ledger, the decision journal, runs, equity curves, model
+calls and trading flags.
 
 One session per unit of work. `transaction()` commits on success and rolls back on any
 error; database errors leave as StoreError. The store never reads the clock: every
@@ -22,11 +23,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tradepit.config import Settings
 from tradepit.domain.errors import StoreError
-from tradepit.domain.models import Decision, Fill
+from tradepit.domain.models import Decision, Fill, TradingState
 from tradepit.domain.ports import LedgerSnapshot
-from tradepit.storage import journal, ledger, migrate
+from tradepit.storage import agent_log, journal, ledger, migrate
 from tradepit.storage.engine import for_writing, make_engine, parse_url
-from tradepit.storage.records import DecisionRecord, EquityPoint, RunKind, RunRecord, RunStatus
+from tradepit.storage.records import (
+    DecisionRecord,
+    EquityPoint,
+    ModelCallRecord,
+    RunKind,
+    RunRecord,
+    RunStatus,
+    TradingFlag,
+)
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +155,42 @@ class Store:
         with self.transaction() as session:
             journal.record_decision(session, decision, payload or {})
 
-    def list_decisions(self, run_id: str) -> list[DecisionRecord]:
+    def record_decisions(self, decisions: Sequence[tuple[Decision, dict[str, Any]]]) -> None:
+        """Journal several decisions (e.g. one per symbol of a cycle) in one transaction."""
+        self.record_turn((), decisions)
+
+    def record_turn(
+        self,
+        calls: Sequence[ModelCallRecord],
+        decisions: Sequence[tuple[Decision, dict[str, Any]]],
+    ) -> bool:
+        """Model calls and the decisions of one (run, cycle) in one transaction. Decisions
+        are skipped when that cycle already has some; returns whether they were written."""
+        with self.transaction() as session:
+            for call in calls:
+                agent_log.record_model_call(session, call)
+            if not decisions:
+                return True
+            first = decisions[0][0]
+            if journal.has_decisions(session, first.run_id, first.cycle):
+                return False
+            for decision, payload in decisions:
+                journal.record_decision(session, decision, payload)
+            return True
+
+    def list_decisions(self, run_id: str, cycle: int | None = None) -> list[DecisionRecord]:
         with self.read() as session:
-            return journal.list_decisions(session, run_id)
+            return journal.list_decisions(session, run_id, cycle)
+
+    def has_decisions(self, run_id: str, cycle: int) -> bool:
+        """Whether the cycle has a recorded decision (cheaper than listing them)."""
+        with self.read() as session:
+            return journal.has_decisions(session, run_id, cycle)
+
+    def last_cycle(self, run_id: str) -> int | None:
+        """The highest cycle of `run_id` with a recorded decision."""
+        with self.read() as session:
+            return journal.last_cycle(session, run_id)
 
     def create_run(
         self,
@@ -171,3 +213,32 @@ class Store:
     def list_runs(self, kind: RunKind | str | None = None) -> list[RunRecord]:
         with self.read() as session:
             return journal.list_runs(session, kind)
+
+    # --- agent records -------------------------------------------------------------------
+
+    def record_model_call(self, record: ModelCallRecord) -> None:
+        with self.transaction() as session:
+            agent_log.record_model_call(session, record)
+
+    def list_model_calls(self, run_id: str, cycle: int | None = None) -> list[ModelCallRecord]:
+        with self.read() as session:
+            return agent_log.list_model_calls(session, run_id, cycle)
+
+    def model_call_totals(self, run_id: str) -> tuple[int, Decimal]:
+        """(tokens, dollars) the run's model calls have used so far."""
+        with self.read() as session:
+            return agent_log.model_call_totals(session, run_id)
+
+    def set_trading_flag(self, scope: str, state: TradingState, reason: str, at: datetime) -> None:
+        """Store the trading state of `scope` ("global" = every account; or a run id)."""
+        with self.transaction() as session:
+            agent_log.set_trading_flag(session, scope, state, reason, at)
+
+    def get_trading_flag(self, scope: str) -> TradingFlag | None:
+        with self.read() as session:
+            return agent_log.get_trading_flag(session, scope)
+
+    def get_trading_flags(self, scopes: Sequence[str]) -> list[TradingFlag]:
+        """The stored flags of `scopes` (missing ones are left out), in one query."""
+        with self.read() as session:
+            return agent_log.get_trading_flags(session, scopes)

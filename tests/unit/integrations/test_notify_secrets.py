@@ -90,6 +90,8 @@ def test_no_secret_in_any_request_or_log_line(
     settings, slack_hook, slack_api, discord_hook, sleeps, caplog
 ):
     caplog.set_level(logging.DEBUG)
+    # Other libraries (litellm) raise httpx's logger level when imported earlier in a run.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     secrets = secret_values(settings, AlpacaSettings())
     assert len(secrets) == 6  # 3 webhook URLs, bot token, OpenAI and Alpaca keys
     hub = build_hub(settings, sleep=sleeps)

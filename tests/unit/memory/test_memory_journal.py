@@ -185,8 +185,11 @@ def test_journal_on_postgresql(embedding):
     url = os.environ.get(PG_URL_ENV)
     if not url:
         pytest.skip(f"PostgreSQL tests need {PG_URL_ENV}")
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
     with postgres_schema(url) as db, db.open() as store:
-        memory = Memory(store, VectorIndex(chromadb.EphemeralClient(), embedding))
+        memory = Memory(store, VectorIndex(client, embedding))
         entry = memory.record_decision("agent:pg", situation(), "buy", T0)
         memory.resolve_outcomes(day(7), prices({day(7).date().isoformat(): 101.0}))
         (hit,) = memory.recall(

@@ -17,6 +17,8 @@ TABLES = {
     "equity_points",
     "decisions",
     "runs",
+    "model_calls",
+    "trading_flags",
 }
 
 
@@ -29,7 +31,7 @@ def _diff(store: Store, metadata: sa.MetaData) -> list:
 def test_migrations_ship_inside_the_package():
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert MIGRATIONS_DIR.parent.name == "storage"
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
 
 
 def test_migrate_from_another_cwd_creates_every_table(database, tmp_path, monkeypatch):

@@ -1,0 +1,132 @@
+"""Agent overhead per decision and token counts of schemas and prompts.
+
+Run: ``.venv/bin/python benchmarks/agent.py [--cycles N] [--symbols SPX,MSFT]``
+
+A cycle of the offline `rules:supertrend` model over the bundled data makes one decision
+per symbol (time per decision = cycle time / symbols), through graph + snapshot + tools +
+risk gate + paper broker + store (SQLite file) + LangGraph checkpoints. The model's own
+time (`complete`) is measured and subtracted: the overhead is what tradepit adds around
+any model. Wall and CPU time (less sensitive to other processes on a shared machine) are
+both reported, for the default cycle checkpointing (durability "exit": one checkpoint per
+cycle) and for "sync" (one per step).
+Token counts use litellm's offline tokenizer (gpt-4o encoding), as the tools' registry does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tradepit.agent.backends.rules import RulesBackend
+from tradepit.agent.loop import ticks
+from tradepit.agent.service import Tick
+from tradepit.bootstrap import configure_process, open_app
+from tradepit.clock import ReplayClock
+from tradepit.config import Settings
+
+
+class TimedBackend:
+    """Wraps a backend and adds up the wall and CPU time spent inside `complete`."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name = inner, inner.name
+        self.spent, self.cpu = 0.0, 0.0
+
+    def complete(self, messages: list, tools: list) -> Any:
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            return self.inner.complete(messages, tools)
+        finally:
+            self.spent += time.perf_counter() - started
+            self.cpu += time.process_time() - cpu
+
+
+def measure(symbols: tuple[str, ...], cycles: int, durability: str) -> dict[str, float]:
+    start = datetime(2016, 1, 4, tzinfo=UTC)
+    schedule = list(ticks(start, datetime(2017, 11, 1, tzinfo=UTC), pd.Timedelta(days=1)))
+    schedule = schedule[: cycles + 5]
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(home=Path(home), model="rules:supertrend")
+        clock = ReplayClock(start)
+        with open_app(settings, clock=clock, symbols=symbols, account_id="bench") as app:
+            backend = TimedBackend(RulesBackend("supertrend"))
+            service = app.service
+            service.backend = backend
+            service.recorder.backend = backend.name
+            service._durability["cycle"] = durability
+            wall, cpu = [], []
+            for n, when in enumerate(schedule):
+                clock.advance_to(when.to_pydatetime())
+                before, before_cpu = backend.spent, backend.cpu
+                started, started_cpu = time.perf_counter(), time.process_time()
+                service.cycle("bench", Tick(cycle=n))
+                wall.append(time.perf_counter() - started - (backend.spent - before))
+                cpu.append(time.process_time() - started_cpu - (backend.cpu - before_cpu))
+            model_ms = 1e3 * backend.spent / len(schedule)
+    warm = slice(5, None)  # the first cycles pay imports and caches
+    per = len(symbols)  # one decision per symbol and cycle
+    return {
+        "median_cycle_ms": 1e3 * statistics.median(wall[warm]),
+        "median_per_decision_ms": 1e3 * statistics.median(wall[warm]) / per,
+        "p90_per_decision_ms": 1e3 * statistics.quantiles(wall[warm], n=10)[-1] / per,
+        "median_per_decision_cpu_ms": 1e3 * statistics.median(cpu[warm]) / per,
+        "mean_model_ms": model_ms,
+    }
+
+
+def token_counts(symbol: str) -> dict[str, int]:
+    from tradepit.agent.deps import AgentDeps
+    from tradepit.agent.snapshot import build_snapshot
+    from tradepit.bootstrap import build_feed
+    from tradepit.broker import PaperBroker
+    from tradepit.prompts import decision_prompt, system_prompt
+    from tradepit.risk import RiskGate, RiskLimits
+    from tradepit.tools.registry import count_tokens, default_tools, openai_schemas, schema_tokens
+
+    clock = ReplayClock(datetime(2017, 11, 1, 15, tzinfo=UTC))
+    feed = build_feed(clock)
+    broker = PaperBroker(clock, feed.get_asset)
+    broker.mark(symbol, feed.latest_quote(symbol).last)
+    deps = AgentDeps(broker, feed, clock, RiskGate(), RiskLimits(), symbols=(symbol,))
+    tools = default_tools()
+    system_cycle = system_prompt(deps, "cycle")
+    decision = decision_prompt(build_snapshot(deps, (symbol,)), (symbol,))
+    return {
+        "tools": len(tools),
+        "schemas_openai": schema_tokens(tools, "openai"),
+        "schemas_anthropic": schema_tokens(tools, "anthropic"),
+        "system_chat": count_tokens(system_prompt(deps, "chat")),
+        "system_cycle": count_tokens(system_cycle),
+        "decision_prompt": count_tokens(decision),
+        "per_decision_total": count_tokens(system_cycle + "\n" + decision, openai_schemas(tools)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=200)
+    parser.add_argument("--symbols", default="SPX")
+    args = parser.parse_args()
+    configure_process(Settings())  # litellm's offline cost map, before its (lazy) import
+    symbols = tuple(s.strip().upper() for s in args.symbols.split(","))
+    print(f"decisions: {args.cycles} daily cycles of rules:supertrend on {','.join(symbols)}")
+    for durability in ("exit", "sync"):
+        figures = measure(symbols, args.cycles, durability)
+        line = ", ".join(f"{k} {v:.2f}" for k, v in figures.items())
+        print(f"  checkpoints {durability:>4}: {line}")
+    print("  target: median overhead <= 5 ms per decision")
+    print(f"tokens ({symbols[0]}):")
+    for name, value in token_counts(symbols[0]).items():
+        print(f"  {name:>20}: {value}")
+    print("  targets: all schemas <= 1500, per-decision prompt with schemas <= 2000")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Graph nodes: route, snapshot, model, tools, record, respond (wired in `agent.graph`)."""

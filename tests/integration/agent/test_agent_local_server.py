@@ -1,0 +1,131 @@
+"""Real litellm completions (tool calling) against a local OpenAI-compatible HTTP server:
+native tools, the JSON-output fallback, retries on 429 and errors that abort."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import SecretStr
+from tests.integration.agent.local_llm import completion, serve
+from tests.unit.agent.fakes import World
+
+from tradepit.agent.backends.litellm import LiteLLMBackend
+from tradepit.agent.errors import ModelError, ModelUnavailableError
+
+
+def backend(url: str, **kw) -> LiteLLMBackend:
+    kw.setdefault("backoff_s", 0.0)
+    return LiteLLMBackend(
+        "openai/local-model", base_url=url, api_key=SecretStr("sk-local"), max_attempts=3, **kw
+    )
+
+
+def quote_then_answer(request: dict) -> tuple[int, dict]:
+    tool_results = [m for m in request["messages"] if m["role"] == "tool"]
+    if not tool_results:
+        fn = {"name": "get_quote", "arguments": json.dumps({"symbol": "SPX"})}
+        return 200, completion(tool_calls=[fn])
+    quote = json.loads(tool_results[-1]["content"])
+    return 200, completion(f"SPX last {quote['price']}")
+
+
+def test_native_tool_calling_through_the_graph(world: World):
+    with serve(quote_then_answer) as server:
+        service = world.service(backend(server.url))
+        reply = service.chat("s1", "price of SPX?")
+    assert reply.status == "answered"
+    expected = float(world.feed.latest_quote("SPX").last)
+    assert reply.text.startswith("SPX last ")
+    assert float(reply.text.split()[-1]) == pytest.approx(expected, rel=1e-5)
+    first, second = server.requests
+    assert first["model"] == "local-model"
+    assert any(t["function"]["name"] == "get_quote" for t in first["tools"])
+    assert second["messages"][-1]["role"] == "tool"
+    assert second["messages"][-2]["tool_calls"][0]["id"] == "call_0"
+    assert server.headers[0]["authorization"] == "Bearer sk-local"
+    calls = world.store.list_model_calls("chat-s1")
+    assert [(c.input_tokens, c.output_tokens) for c in calls] == [(321, 12), (321, 12)]
+    assert all(float(c.cost_usd) == 0.0 for c in calls)  # not in litellm's cost map
+
+
+def json_mode_server(request: dict) -> tuple[int, dict]:
+    if "tools" in request:
+        return 400, {"error": {"message": "tools are not supported", "type": "invalid"}}
+    system = request["messages"][0]["content"]
+    assert "Reply with ONE JSON object" in system and "- get_quote:" in system
+    last = request["messages"][-1]["content"]
+    if not last.startswith("Result of get_quote:"):
+        call = {"tool_calls": [{"name": "get_quote", "arguments": {"symbol": "MSFT"}}]}
+        return 200, completion("```json\n" + json.dumps(call) + "\n```")
+    quote = json.loads(last.split(":", 1)[1])
+    return 200, completion(json.dumps({"answer": f"MSFT {quote['price']}"}))
+
+
+def test_json_output_fallback_for_servers_without_tools(world: World):
+    with serve(json_mode_server) as server:
+        reply = world.service(backend(server.url, tool_mode="json")).chat("s1", "MSFT?")
+    assert reply.status == "answered", reply.text
+    expected = float(world.feed.latest_quote("MSFT").last)
+    assert float(reply.text.split()[-1]) == pytest.approx(expected, rel=1e-5)
+    assert [s["name"] for s in reply.steps] == ["get_quote"]
+    second = server.requests[1]["messages"]
+    assert json.loads(second[-2]["content"])["tool_calls"][0]["name"] == "get_quote"
+
+
+def test_429_is_retried_then_succeeds():
+    answers = iter([(429, {"error": {"message": "slow down"}})] * 2 + [(200, completion("hi"))])
+    with serve(lambda _: next(answers)) as server:
+        turn = backend(server.url).complete([{"role": "user", "content": "hi"}], [])
+    assert turn.text == "hi" and len(server.requests) == 3
+
+
+def test_persistent_429_becomes_model_unavailable(world: World):
+    with serve(lambda _: (429, {"error": {"message": "rate limited"}})) as server:
+        service = world.service(backend(server.url), symbols=["SPX"])
+        from tradepit.agent.service import Tick
+
+        reply = service.cycle("run-429", Tick(cycle=0))
+    assert len(server.requests) == 3  # max_attempts
+    assert reply.status == "aborted" and reply.error_type == "ModelUnavailableError"
+    assert world.store.list_decisions("run-429")[0].decision.action == "abort"
+
+
+def test_auth_errors_are_not_retried():
+    with (
+        serve(lambda _: (401, {"error": {"message": "bad key"}})) as server,
+        pytest.raises(ModelError) as caught,
+    ):
+        backend(server.url).complete([{"role": "user", "content": "hi"}], [])
+    assert not isinstance(caught.value, ModelUnavailableError)
+    assert len(server.requests) == 1
+
+
+def test_malformed_arguments_from_the_server_are_corrected(world: World):
+    def server_reply(request: dict) -> tuple[int, dict]:
+        tools = [m for m in request["messages"] if m["role"] == "tool"]
+        if not tools:
+            return 200, completion(tool_calls=[{"name": "get_quote", "arguments": '{"symbol":'}])
+        if len(tools) == 1:
+            assert json.loads(tools[0]["content"])["error"] == "MalformedArgumentsError"
+            fn = {"name": "get_quote", "arguments": '{"symbol": "SPX"}'}
+            return 200, completion(tool_calls=[fn])
+        return 200, completion("fixed it")
+
+    with serve(server_reply) as server:
+        reply = world.service(backend(server.url)).chat("s1", "quote")
+    assert reply.text == "fixed it" and reply.usage["corrections"] == 1
+
+
+def test_timeouts_are_retried_then_model_unavailable():
+    import time
+
+    def slow(_: dict) -> tuple[int, dict]:
+        time.sleep(0.5)
+        return 200, completion("too late")
+
+    with serve(slow) as server:
+        slow_backend = backend(server.url, timeout_s=0.1)
+        with pytest.raises(ModelUnavailableError, match="Timeout after 3 attempts"):
+            slow_backend.complete([{"role": "user", "content": "hi"}], [])
+    assert len(server.requests) == 3

@@ -1,0 +1,130 @@
+"""Backends without network: the spec factory, key selection, the JSON-output fallback's
+message rewriting and reply parsing, and the replay of a recorded run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from tests.unit.agent.fakes import Scripted, World, call, make_world, turn
+
+from tradepit.agent.backends import jsonmode, make_backend
+from tradepit.agent.backends.litellm import LiteLLMBackend, provider_of
+from tradepit.agent.backends.replay import ReplayBackend
+from tradepit.agent.backends.rules import RulesBackend
+from tradepit.agent.errors import ModelOutputError, ModelUnavailableError
+from tradepit.agent.service import Tick
+from tradepit.config import Settings
+from tradepit.domain.errors import ConfigError
+
+
+def test_make_backend_by_spec(world: World):
+    assert isinstance(make_backend("rules:macd_rsi"), RulesBackend)
+    assert make_backend("rules:macd_rsi").name == "rules:macd_rsi"
+    llm = make_backend("xai/grok-4", Settings(xai_api_key="k-x", openai_api_key="k-o"))
+    assert isinstance(llm, LiteLLMBackend) and llm._api_key.get_secret_value() == "k-x"
+    with pytest.raises(ConfigError, match="no model calls recorded"):
+        make_backend("replay:nothing", store=world.store)
+    with pytest.raises(ConfigError):
+        make_backend("replay:")
+    with pytest.raises(ConfigError):
+        make_backend("  ")
+
+
+def test_keys_and_base_url_come_from_settings():
+    settings = Settings(
+        anthropic_api_key="k-a", openai_api_key="k-o", llm_api_key="k-local",
+        llm_tool_mode="json",
+    )  # fmt: skip
+    claude = LiteLLMBackend.from_settings("anthropic/claude-sonnet-4-6", settings)
+    assert claude._api_key.get_secret_value() == "k-a" and claude.base_url is None
+    gpt = LiteLLMBackend.from_settings("gpt-4o-mini", settings)
+    assert gpt._api_key.get_secret_value() == "k-o"
+    local = LiteLLMBackend.from_settings("openai/qwen2.5@http://127.0.0.1:8000/v1", settings)
+    assert local.model == "openai/qwen2.5" and local.base_url == "http://127.0.0.1:8000/v1"
+    assert local._api_key.get_secret_value() == "k-local" and local.tool_mode == "json"
+    assert "k-a" not in repr(settings) and "k-a" not in repr(claude.__dict__)
+    assert [provider_of(m) for m in ("claude-x", "gpt-4o", "deepseek/deepseek-chat")] == [
+        "anthropic",
+        "openai",
+        "deepseek",
+    ]
+
+
+def test_request_without_key_for_local_server_sends_a_placeholder():
+    kwargs = LiteLLMBackend("openai/m", base_url="http://127.0.0.1:1/v1")._request([], [])
+    assert kwargs["api_key"] == "not-needed" and kwargs["num_retries"] == 0
+    keyed = LiteLLMBackend("gpt-4o", api_key=SecretStr("k"))._request([], [{"x": 1}])
+    assert keyed["api_key"] == "k" and keyed["tools"] == [{"x": 1}]
+
+
+SCHEMA = {"type": "object", "properties": {"symbol": {"type": "string"}}}
+TOOLS = [{"type": "function", "function": {"name": "get_quote", "description": "Price.",
+          "parameters": SCHEMA}}]  # fmt: skip
+
+
+def test_json_mode_rewrites_the_conversation():
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "SPX?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function",
+             "function": {"name": "get_quote", "arguments": '{"symbol": "SPX"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": '{"price": 1}'},
+    ]  # fmt: skip
+    out = jsonmode.to_json_messages(messages, TOOLS)
+    assert out[0]["role"] == "system" and out[0]["content"].startswith("Be brief.")
+    assert '- get_quote: Price.; {"type":"object"' in out[0]["content"]
+    assert json.loads(out[2]["content"]) == {
+        "tool_calls": [{"name": "get_quote", "arguments": {"symbol": "SPX"}}]
+    }
+    assert out[3] == {"role": "user", "content": 'Result of get_quote: {"price": 1}'}
+    assert all("tool_calls" not in m for m in out)
+
+
+def test_json_mode_parses_replies():
+    text, calls = jsonmode.parse_reply(
+        '```json\n{"tool_calls": [{"name": "get_quote", "arguments": {"symbol": "SPX"}}]}\n```'
+    )
+    assert text == "" and calls[0].name == "get_quote"
+    assert json.loads(calls[0].arguments) == {"symbol": "SPX"}
+    again = jsonmode.parse_reply('{"tool_calls": [{"name": "get_quote", "arguments": {}}]}')
+    assert again[1][0].id != calls[0].id  # ids differ per reply
+    assert jsonmode.parse_reply('{"answer": "done"}') == ("done", ())
+    assert jsonmode.parse_reply("plain words") == ("plain words", ())
+    for bad in ('{"tool_calls": [', '{"neither": 1}', "[1, 2]", '{"tool_calls": [{"x": 1}]}'):
+        with pytest.raises(ModelOutputError):
+            jsonmode.parse_reply(bad)
+
+
+def test_replay_reproduces_a_recorded_run(tmp_path: Path):
+    order = {"symbol": "SPX", "side": "buy", "qty": 2}
+    original = make_world(tmp_path, db="a.db")
+    model = Scripted(
+        turn("", call("place_order", order), tokens=(800, 40), cost=0.01),
+        turn("DECISION: SPX buy - breakout", tokens=(900, 20), cost=0.02),
+        ModelUnavailableError("upstream 529"),
+    )
+    service = original.service(model, symbols=["SPX"])
+    first = [service.cycle("orig", Tick(cycle=n)) for n in (0, 1)]
+    replay_world = make_world(tmp_path, db="b.db")
+    backend = ReplayBackend.from_store(original.store, "orig")
+    replayed = replay_world.service(backend, symbols=["SPX"])
+    second = [replayed.cycle("copy", Tick(cycle=n)) for n in (0, 1)]
+    assert [(r.status, r.text, r.error_type) for r in first] == [
+        (r.status, r.text, r.error_type) for r in second
+    ]
+    a = [(c.cycle, c.seq, c.input_tokens, c.cost_usd, c.error_type, c.response)
+         for c in original.store.list_model_calls("orig")]  # fmt: skip
+    b = [(c.cycle, c.seq, c.input_tokens, c.cost_usd, c.error_type, c.response)
+         for c in replay_world.store.list_model_calls("copy")]  # fmt: skip
+    assert a == b
+    orders = replay_world.broker.list_orders("all")
+    assert [o.client_order_id for o in orders if o.parent_id is None] == ["copy-0-SPX-buy"]
+    with pytest.raises(ModelOutputError, match="no recorded model call at cycle 7"):
+        backend.at(7, 0)
+        backend.complete([], [])
+    original.store.close()
+    replay_world.store.close()

@@ -1,0 +1,54 @@
+"""The composition root: checkpointer choice, offline wiring, the paper account in the store."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from tradepit.bootstrap import bundled_source, end_of_data, open_app, open_checkpointer
+from tradepit.config import Settings
+
+
+def test_sqlite_checkpoints_live_under_home(tmp_path: Path):
+    with open_checkpointer(Settings(home=tmp_path / "h")) as saver:
+        assert isinstance(saver, SqliteSaver)
+    assert (tmp_path / "h" / "checkpoints.db").is_file()
+
+
+@pytest.mark.postgres
+def test_postgres_checkpoints_by_url(tmp_path: Path):
+    url = os.environ.get("TRADEPIT_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need TRADEPIT_TEST_DATABASE_URL")
+    import psycopg
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    schema = f"tradepit_boot_{uuid.uuid4().hex[:10]}"
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        scoped = f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{schema}"
+        with open_checkpointer(Settings(home=tmp_path, checkpoint_url=scoped)) as saver:
+            assert isinstance(saver, PostgresSaver)
+        assert not (tmp_path / "checkpoints.db").exists()
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_open_app_is_offline_and_persists_the_paper_account(tmp_path: Path):
+    settings = Settings(home=tmp_path, model="rules:supertrend", account_id="acct-1")
+    with open_app(settings) as app:
+        assert app.clock.now() == end_of_data(bundled_source())
+        assert app.backend.name == "rules:supertrend"
+        reply = app.service.chat("t", "buy 10 MSFT")
+        assert reply.actions == {"MSFT": "buy"}
+    with open_app(settings) as again:
+        [order] = [o for o in again.broker.list_orders("open") if o.parent_id is None]
+        assert order.client_order_id == "chat-t-1-MSFT-buy"
+        assert again.store.list_decisions("chat-t")[0].decision.action == "buy"

@@ -1,0 +1,74 @@
+"""`tradepit ask`, `run`, `halt` and `resume` through Typer, offline, in a temporary home."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tradepit.cli_agent import register
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TRADEPIT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TRADEPIT_MODEL", raising=False)
+    app = typer.Typer()
+    register(app)
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_ask_rsi_and_an_order(cli):
+    rsi = cli("ask", "what is the RSI of SPX")
+    assert rsi.exit_code == 0 and "SPX" in rsi.stdout and "rsi_14" in rsi.stdout
+    order = cli("ask", "buy 10 MSFT with a 2% stop", "--json")
+    assert order.exit_code == 0
+    reply = json.loads(order.stdout)
+    assert reply["status"] == "answered" and reply["actions"] == {"MSFT": "buy"}
+    assert "not filled yet" in reply["text"] and "stop 82.19" in reply["text"]
+
+
+def test_big_order_waits_for_approval_across_invocations(cli):
+    first = cli("ask", "buy 100 MSFT")
+    assert first.exit_code == 0 and "tradepit ask --approve" in first.stderr
+    pending = cli("ask", "--reject")
+    assert pending.exit_code == 0 and "rejected" in pending.stdout
+    assert cli("ask", "buy 100 MSFT").exit_code == 0
+    approved = cli("ask", "--approve", "--json")
+    assert json.loads(approved.stdout)["actions"] == {"MSFT": "buy"}
+    assert cli("ask", "--approve").exit_code == 1  # nothing left to approve
+
+
+def test_halt_and_resume(cli):
+    assert cli("halt", "--reason", "test").exit_code == 0
+    denied = json.loads(cli("ask", "buy 10 MSFT", "--json").stdout)
+    assert denied["actions"] == {"MSFT": "denied"} and "halted" in denied["text"]
+    assert cli("resume").exit_code == 0
+    allowed = json.loads(cli("ask", "buy 10 MSFT", "--json").stdout)
+    assert allowed["actions"] == {"MSFT": "buy"}
+
+
+def test_run_once_then_the_next_cycle(cli):
+    first = cli("run", "--model", "rules:supertrend", "--symbols", "SPX", "--once")
+    assert first.exit_code == 0, first.stdout
+    assert "cycle 0 2018-12-31 14:45Z" in first.stdout and "status running" in first.stdout
+    second = cli("run", "--model", "rules:supertrend", "--symbols", "SPX", "--once")
+    assert "cycle 1 2018-12-31 15:00Z" in second.stdout
+
+
+def test_run_bad_input_is_one_clear_line(cli):
+    bad = cli("run", "--symbols", "SPX", "--interval", "15x")
+    assert bad.exit_code == 2 and "unknown timeframe unit" in bad.stderr
+    early = cli("run", "--symbols", "MSFT", "--start", "2018-06-01")
+    assert early.exit_code == 1 and "covers" in early.stderr
+    assert cli("ask").exit_code == 2
