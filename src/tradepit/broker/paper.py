@@ -102,6 +102,16 @@ class PaperBroker:
                 self._commit()
             return fills
 
+    def _quote_tick(self, symbol: str) -> list[Fill]:
+        """Work the symbol's open orders against its last price at the clock's time: one
+        price point, so market orders fill there and limits or stops only when crossed."""
+        price = self._state.ledger.marks.get(symbol)
+        if price is None:
+            return []
+        now = self._clock.now()
+        tick = Bar(symbol=symbol, timestamp=now, open=price, high=price, low=price, close=price)
+        return process_bar(self._state, tick, utc_date(now))
+
     def mark(self, symbol: str, price: Decimal) -> None:
         """Set the market price of `symbol` without processing orders."""
         with self._lock:
@@ -138,6 +148,8 @@ class PaperBroker:
     def submit_order(self, request: OrderRequest) -> Order:
         with self._lock:
             order = self._accept(request)
+            if self._config.fill_at_last_price:
+                self._quote_tick(order.symbol)
             self._commit()
             log.info(
                 "paper order accepted",

@@ -24,6 +24,9 @@ class PaperConfig(Frozen):
     allow_short: bool = True
     allow_fractional: bool = False
     max_leverage: Decimal = Field(default=Decimal(1), gt=0)
+    fill_at_last_price: bool = False
+    """Work a new order at once against the symbol's last price (a quote tick), as a paper
+    account on a live market does. Off for replays, where only later bars may fill."""
 
     @property
     def slip(self) -> Decimal:
