@@ -1,0 +1,180 @@
+"""A group of competitors that runs one tick at a time, in this process.
+
+The runner splits the competitors into groups: one runs in the runner's process, the
+others in worker processes (`battle.workers`), so offline battles use every core. Within a
+group, network models run concurrently in threads and offline ones inline. A group owns
+its competitors' market view (clock, feed, delivered bars), their buffers and one flush
+per tick; the runner sends the tick's time and snapshot and gets `Standing`s back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from tradepit.agent.budget import BudgetLimits
+from tradepit.battle import config as ids
+from tradepit.battle.competitor import CompetitorRun
+from tradepit.battle.config import Competitor
+from tradepit.battle.market import Market
+from tradepit.battle.recording import FlagCache, TickBuffer, flush_all
+from tradepit.broker import PaperConfig
+from tradepit.domain.errors import NoDataError
+from tradepit.domain.models import Bar
+from tradepit.storage import Store
+
+log = logging.getLogger(__name__)
+
+BackendFactory = Callable[[Competitor, int], Any]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One live leaderboard row."""
+
+    index: int
+    name: str
+    equity: float
+    return_pct: float
+    fills: int
+    failures: int
+    status: str
+    tokens: int
+    usd: float
+
+
+class Deliveries:
+    """Which bars each symbol has delivered to the paper brokers."""
+
+    def __init__(self, market: Market) -> None:
+        self.market = market
+        self.delivered: dict[str, pd.Timestamp] = {}
+        self.started = False
+
+    def new_bars(self) -> list[Bar]:
+        """Bars completed since the previous tick, in time order (none at the first: the
+        accounts start at the first tick)."""
+        feed, timeframe = self.market.feed.feed, self.market.timeframe
+        out: list[Bar] = []
+        for symbol in self.market.symbols:
+            last = self.delivered.get(symbol)
+            start = None if last is None else (last + pd.Timedelta(1, "us")).to_pydatetime()
+            frame = feed.get_bars(symbol, timeframe, start=start)
+            if len(frame):
+                self.delivered[symbol] = pd.Timestamp(frame.index[-1])
+                if self.started:
+                    out.extend(bars_of(symbol, frame))
+        self.started = True
+        out.sort(key=lambda b: (b.timestamp, b.symbol))
+        return out
+
+    def prices(self) -> dict[str, Decimal]:
+        out = {}
+        for symbol in self.market.symbols:
+            try:
+                out[symbol] = self.market.feed.latest_quote(symbol).last
+            except NoDataError:
+                log.debug("no price yet for %s", symbol)
+        return out
+
+
+class Group:
+    """Competitors of one sample run in this process (see the module docstring)."""
+
+    def __init__(
+        self,
+        run_id: str,
+        sample: int,
+        competitors: Sequence[Competitor],
+        market: Market,
+        store: Store,
+        backends: BackendFactory,
+        paper: PaperConfig,
+        limits: BudgetLimits,
+        threaded: str = "auto",
+    ) -> None:
+        self.market, self.store = market, store
+        self.flags = FlagCache(store)
+        self.comps = [
+            CompetitorRun(
+                c, ids.competitor_run(run_id, sample, c.index),
+                ids.account_id(run_id, sample, c.index), backends(c, sample), market, store,
+                paper, limits, flags=self.flags,
+            )
+            for c in competitors
+        ]  # fmt: skip
+        self.flags.scopes = [c.run_id for c in self.comps]
+        self.deliveries = Deliveries(market)
+        self.capital = float(paper.starting_cash)
+        self.threaded = [c for c in self.comps if _threaded(c, threaded)]
+        self.pool = ThreadPoolExecutor(len(self.threaded), "battle") if self.threaded else None
+        self.extra: list[TickBuffer] = []
+        """Other buffers written in this group's transaction (the runner's benchmark)."""
+
+    def tick(self, n: int, when: pd.Timestamp, snapshot: Any | None) -> list[Standing]:
+        market = self.market
+        at = pd.Timestamp(when).to_pydatetime()
+        if market.clock.now() != at or n == 0:  # the runner's own group shares its market
+            market.clock.advance_to(at)
+            market.feed.begin_tick()
+        self.flags.refresh()
+        bars = self.deliveries.new_bars()
+        fills = {c.spec.index: c.deliver(bars) for c in self.comps}
+        if n == 0:
+            prices = self.deliveries.prices()
+            for c in self.comps:
+                c.mark(prices)
+        pool = self.pool
+        futures = [pool.submit(c.cycle, n, fills[c.spec.index], snapshot) for c in self.threaded]
+        for c in self.comps:
+            if c not in self.threaded:
+                c.cycle(n, fills[c.spec.index], snapshot)
+        for future in futures:
+            future.result()
+        now = market.clock.now()
+        standings = []
+        for c in self.comps:
+            account = c.account()
+            c.buffer.record_equity(c.account_id, now, account.equity, account.cash)
+            equity = float(account.equity)
+            s = c.stats
+            standings.append(
+                Standing(
+                    c.spec.index, c.spec.name, equity, 100 * (equity / self.capital - 1),
+                    s.fills, s.failures, s.status, s.tokens, s.usd,
+                )
+            )  # fmt: skip
+        flush_all(self.store, [*(c.buffer for c in self.comps), *self.extra])
+        return standings
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
+def _threaded(c: CompetitorRun, mode: str) -> bool:
+    return mode == "threads" or (mode != "sequential" and c.online)
+
+
+def bars_of(symbol: str, frame: pd.DataFrame) -> list[Bar]:
+    out = []
+    for stamp, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        volume = row.volume if row.volume == row.volume else 0.0
+        out.append(
+            Bar(
+                symbol=symbol, timestamp=pd.Timestamp(stamp).to_pydatetime(),
+                open=dec(row.open), high=dec(row.high), low=dec(row.low),
+                close=dec(row.close), volume=dec(volume),
+            )
+        )  # fmt: skip
+    return out
+
+
+def dec(x: float) -> Decimal:
+    return Decimal(repr(float(x)))

@@ -1,0 +1,150 @@
+"""The HTML report of a battle (self-contained: plotly inlined, opens offline): leaderboard,
+equity curves of every competitor and the benchmark, drawdowns, trades and fees, inference
+cost, the aggregate over samples, and the decision log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from tradepit.backtest.metrics import drawdown
+from tradepit.backtest.report_html import Page
+from tradepit.battle import config as ids
+from tradepit.battle import records
+from tradepit.battle.leaderboard import Leaderboard, SampleBoard
+from tradepit.storage import Store
+
+MAX_SAMPLE_FIGURES = 4
+LOG_ROWS = 400
+"""Decisions listed in the log (actions first; holds are only counted)."""
+SCORE_HEADER = (
+    "#", "competitor", "net return %", "return %", "vs B&H %", "Sharpe", "Sortino",
+    "max DD %", "win %", "PF", "trades", "fees $", "tokens in", "tokens out", "cost $",
+    "failures", "status",
+)  # fmt: skip
+
+
+def score_rows(board: SampleBoard) -> list[list]:
+    rows = [
+        [
+            rank, s.name, s.net_return_pct, s.return_pct, s.excess_pct, s.sharpe, s.sortino,
+            s.max_drawdown_pct, s.win_rate_pct, s.profit_factor, s.trades, s.fees,
+            s.tokens_in, s.tokens_out, s.cost_usd, s.failures, s.status,
+        ]
+        for rank, s in enumerate(board.scores, start=1)
+    ]  # fmt: skip
+    b = board.benchmark
+    rows.append(["-", b.name, b.net_return_pct, b.return_pct, 0.0, b.sharpe, b.sortino,
+                 b.max_drawdown_pct, None, None, 0, 0.0, 0, 0, 0.0, 0, "benchmark"])  # fmt: skip
+    return rows
+
+
+def _curves(store: Store, board: Leaderboard, sample: records.Sample) -> dict[str, pd.Series]:
+    record = board.record
+    out = {}
+    for c in record.competitors:
+        _, account = records.competitor_ids(record, sample.sample, c)
+        out[c.name] = records.equity_series(store, account, sample.blinding)
+    bench = ids.benchmark_series(record.id, sample.sample)
+    out["buy & hold"] = records.equity_series(store, bench, sample.blinding)
+    return out
+
+
+def _figures(page: Page, curves: dict[str, pd.Series], title: str) -> None:
+    equity, dd = go.Figure(), go.Figure()
+    for name, curve in curves.items():
+        line = {"dash": "dash", "color": "black"} if name == "buy & hold" else {}
+        equity.add_trace(go.Scatter(x=curve.index, y=curve.values, name=name, line=line))
+        values = 100 * drawdown(curve.to_numpy()) if len(curve) else []
+        dd.add_trace(go.Scatter(x=curve.index, y=values, name=name, line=line))
+    equity.update_layout(title=f"Equity: {title}", yaxis_title="equity ($)")
+    dd.update_layout(title=f"Drawdown: {title}", yaxis_title="drawdown (%)")
+    page.figure(equity, 480)
+    page.figure(dd, 320)
+
+
+def _costs(page: Page, board: SampleBoard) -> None:
+    names = [s.name for s in board.scores]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=names, y=[s.trades for s in board.scores], name="trades"))
+    fig.add_trace(go.Bar(x=names, y=[s.fees for s in board.scores], name="fees ($)"))
+    fig.add_trace(go.Bar(x=names, y=[s.cost_usd for s in board.scores], name="inference ($)"))
+    fig.update_layout(title="Trades, fees and inference cost per competitor", barmode="group")
+    page.figure(fig, 380)
+
+
+def _aggregate(page: Page, board: Leaderboard) -> None:
+    page.heading(f"Over {len(board.samples)} samples: mean [95% bootstrap interval]")
+    metrics = ("net_return_pct", "excess_pct", "sharpe", "max_drawdown_pct", "cost_usd")
+    rows = []
+    for a in board.aggregates:
+        cells = []
+        for m in metrics:
+            e = a.estimates[m]
+            interval = "" if e.low is None else f" [{e.low:.3g}, {e.high:.3g}]"
+            cells.append("-" if e.mean is None else f"{e.mean:.4g}{interval}")
+        rows.append([a.name, a.samples, *cells, a.versus_benchmark])
+    header = ("competitor", "samples", "net return %", "vs B&H %", "Sharpe", "max DD %",
+              "cost $", "vs buy & hold")  # fmt: skip
+    page.table(header, rows)
+    page.note(
+        "vs buy & hold: 'beats' when the 95% interval of the paired difference (net return "
+        "minus buy-and-hold, same sample) lies above 0, 'trails' when below."
+    )
+
+
+def _decision_log(page: Page, store: Store, board: Leaderboard) -> None:
+    record = board.record
+    sample = record.samples[0]
+    page.heading(f"Decision log (sample {sample.sample}: orders, closes and aborts)")
+    rows, holds = [], 0
+    for c in record.competitors:
+        run, _ = records.competitor_ids(record, sample.sample, c)
+        for r in store.list_decisions(run):
+            d = r.decision
+            if d.action == "hold":
+                holds += 1
+                continue
+            rows.append((d.timestamp, c.name, d.symbol or "", d.action, d.rationale[:240]))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    shown = [(pd.Timestamp(t).isoformat(timespec="minutes"), *rest) for t, *rest in rows[:LOG_ROWS]]
+    page.table(("time (model's clock)", "competitor", "symbol", "action", "rationale"), shown)
+    more = f" ({len(rows) - LOG_ROWS} more not shown)" if len(rows) > LOG_ROWS else ""
+    page.note(
+        f"{len(rows)} action(s){more} and {holds} hold(s). Every decision, tool call, "
+        f"result, verdict, order and fill: tradepit battle show {record.id} --competitor C"
+    )
+
+
+def battle_report(store: Store, board: Leaderboard, path: Path) -> Path:
+    """Write the report of `board` to `path` (directories created); returns the path."""
+    record = board.record
+    config = record.config
+    page = Page(f"Battle {record.id}")
+    window = f"{record.samples[0].start.date()} .. {record.samples[-1].end.date()}"
+    page.note(
+        f"{len(record.competitors)} competitors on {', '.join(config.symbols)}, {window}, "
+        f"{config.cadence} ticks, capital {config.capital:,.0f}, commission "
+        f"{100 * config.commission_pct:g}%, slippage {config.slippage_bps:g} bps"
+        + (", blind (models saw neutral tickers, rebased prices, shifted dates)" * config.blind)
+        + (f"; replay of {record.replay_of}" if record.replay_of else "")
+        + ". Net return = return after fees and after inference cost."
+    )
+    if config.blind and record.samples[0].blinding is not None:
+        aliases = record.samples[0].blinding.aliases
+        page.note("Blind names (sample 1): " + ", ".join(f"{v} = {k}" for k, v in aliases.items()))
+    first = board.samples[0]
+    page.heading(f"Leaderboard (sample {first.sample}: {first.start.date()} .. {first.end.date()})")
+    page.table(SCORE_HEADER, score_rows(first))
+    if board.aggregates:
+        _aggregate(page, board)
+    for sample, b in list(zip(record.samples, board.samples, strict=True))[:MAX_SAMPLE_FIGURES]:
+        page.heading(f"Sample {sample.sample}: {b.start.date()} .. {b.end.date()}")
+        _figures(page, _curves(store, board, sample), f"sample {sample.sample}")
+        if sample.sample != first.sample:
+            page.table(SCORE_HEADER, score_rows(b))
+    _costs(page, first)
+    _decision_log(page, store, board)
+    return page.write(path)

@@ -1,0 +1,347 @@
+"""The battle runner: N competitors, one clock, one frozen snapshot per tick.
+
+Per tick of a sample: the clock moves to the tick; the market snapshot is built ONCE and
+the same snapshot goes to every competitor; each competitor's group (`battle.group`: in
+this process or a forked worker, `battle.workers`) delivers the bars completed since the
+previous tick to its paper brokers (fills of earlier orders; at the first tick accounts
+are only marked to the last prices), runs the cycles (network models in threads), records
+equity and writes the tick's records in one transaction; the runner records the
+equal-weight buy-and-hold benchmark and reports the standings. Competitors are independent
+(own account, graph, budget, buffer), so the outcome does not depend on how they are
+grouped or in which order they run.
+
+A battle with ``--windows K`` or ``--repeats N`` runs K or N samples one after the other,
+each with fresh accounts (see `BattleConfig`).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradepit.agent.backends import make_backend
+from tradepit.agent.backends.base import ModelBackend
+from tradepit.agent.budget import BudgetLimits
+from tradepit.agent.deps import AgentDeps
+from tradepit.agent.snapshot import build_snapshot
+from tradepit.battle import config as ids
+from tradepit.battle.blind import Blinding
+from tradepit.battle.competitor import OFFLINE
+from tradepit.battle.config import BattleConfig, Competitor
+from tradepit.battle.group import Deliveries, Group, Standing, dec
+from tradepit.battle.market import Market, build_market, data_timeframe, load_frames, schedule
+from tradepit.battle.market import split as split_ticks
+from tradepit.battle.ratelimit import ProviderLimits
+from tradepit.battle.recording import TickBuffer, flush_all
+from tradepit.battle.workers import LocalGroup, ProcessGroup, can_fork, cores
+from tradepit.broker import PaperConfig
+from tradepit.clock import SystemClock
+from tradepit.config import Settings
+from tradepit.domain.errors import ConfigError, TradepitError
+from tradepit.market.timeframe import parse_timeframe
+from tradepit.risk import RiskGate, RiskLimits
+from tradepit.storage import RunKind, RunStatus, Store
+
+log = logging.getLogger(__name__)
+
+BackendFactory = Callable[[Competitor, int], ModelBackend]
+"""(competitor, sample) -> its backend for that sample (called in the runner's process)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    sample: int
+    samples: int
+    tick: int
+    ticks: int
+    time: pd.Timestamp
+    """Real time of the tick (also in a blind battle)."""
+    benchmark_pct: float
+    standings: tuple[Standing, ...]
+
+
+@dataclass
+class Plan:
+    """A resolved battle: what `BattleConfig` leaves open, fixed before it starts."""
+
+    run_id: str
+    config: BattleConfig
+    timeframe: str
+    calendar: str
+    limits: BudgetLimits
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    replay_of: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "type": "battle",
+            "config": self.config.model_dump(mode="json"),
+            "timeframe": self.timeframe,
+            "calendar": self.calendar,
+            "limits": asdict(self.limits),
+            "competitors": [c.model_dump() for c in self.config.competitors()],
+            "samples": [{k: v for k, v in s.items() if k != "times"} for s in self.samples],
+            "replay_of": self.replay_of,
+        }
+
+
+def budget_limits(config: BattleConfig, settings: Settings) -> BudgetLimits:
+    base = BudgetLimits.from_settings(settings)
+    update: dict[str, Any] = {}
+    if config.budget_usd is not None:
+        update["max_usd_per_run"] = config.budget_usd
+        update["max_usd_per_cycle"] = min(base.max_usd_per_cycle, config.budget_usd)
+    if config.budget_tokens is not None:
+        update["max_tokens_per_run"] = config.budget_tokens
+        update["max_tokens_per_cycle"] = min(base.max_tokens_per_cycle, config.budget_tokens)
+    return BudgetLimits(**{**asdict(base), **update})
+
+
+class BattleRunner:
+    """Runs a battle and records it under `run_id` (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: BattleConfig,
+        store: Store,
+        run_id: str,
+        *,
+        settings: Settings | None = None,
+        backends: BackendFactory | None = None,
+        on_tick: Callable[[Progress], None] | None = None,
+        limits: BudgetLimits | None = None,
+        replay_of: str | None = None,
+    ) -> None:
+        self.config, self.store = config, store
+        self.settings = settings or Settings()
+        self.run_id = ids.check_run_id(run_id)
+        self.on_tick = on_tick
+        self.rates = ProviderLimits(config.rpm)
+        self._backends = backends or self._default_backend
+        self.frames, self.assets = load_frames(config.symbols, config.data)
+        timeframe = data_timeframe(self.frames)
+        if parse_timeframe(config.cadence) < parse_timeframe(timeframe):
+            raise ConfigError(
+                f"cadence {config.cadence} is finer than the data's {timeframe} bars "
+                "(the bundled data is daily; give --data with intraday bars)"
+            )
+        calendar = self.assets[config.symbols[0]].calendar
+        self.plan = Plan(
+            run_id, config, timeframe, calendar, limits or budget_limits(config, self.settings),
+            replay_of=replay_of,
+        )  # fmt: skip
+        self.plan.samples = self._samples(calendar, timeframe)
+        self.paper = PaperConfig(
+            starting_cash=dec(config.capital),
+            commission_pct=dec(config.commission_pct),
+            slippage_bps=dec(config.slippage_bps),
+        )
+
+    def _default_backend(self, competitor: Competitor, sample: int) -> ModelBackend:
+        backend = make_backend(competitor.model, self.settings, self.store)
+        if type(backend).__name__ == "LiteLLMBackend":
+            return self.rates.wrap(backend, competitor.model)
+        return backend
+
+    def _samples(self, calendar: str, timeframe: str) -> list[dict[str, Any]]:
+        config = self.config
+        times = schedule(config.start, config.end, config.cadence, calendar)
+        if len(times) < 2:
+            raise ConfigError(f"no ticks between {config.start} and {config.end}")
+        if config.windows > 1:
+            chunks = split_ticks(times, config.windows)
+        else:
+            chunks = [times] * config.repeats
+        out = []
+        for s, chunk in enumerate(chunks, start=1):
+            seed = config.seed + s - 1
+            blind = None
+            if config.blind:
+                plan = Blinding.plan(self.frames, chunk[0], parse_timeframe(timeframe), seed)
+                blind = plan.to_json()
+            out.append({
+                "sample": s, "start": chunk[0].isoformat(), "end": chunk[-1].isoformat(),
+                "ticks": len(chunk), "seed": seed, "blind": blind, "times": chunk,
+            })  # fmt: skip
+        return out
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self) -> str:
+        """Run every sample; returns the battle's run id. The run is marked failed (and the
+        error re-raised) when something other than a competitor breaks."""
+        if self.store.get_run(self.run_id) is not None:
+            raise ConfigError(f"battle {self.run_id!r} exists; pick another --run-id")
+        self.store.create_run(self.run_id, RunKind.BATTLE, SystemClock().now(), self.plan.record())
+        try:
+            with _quiet_gc():
+                for sample in self.plan.samples:
+                    self._run_sample(sample)
+        except BaseException:
+            self.store.finish_run(self.run_id, SystemClock().now(), RunStatus.FAILED)
+            raise
+        self.store.finish_run(self.run_id, SystemClock().now(), RunStatus.COMPLETED)
+        return self.run_id
+
+    def _market(self, sample: dict[str, Any]) -> Market:
+        blind = Blinding.from_json(sample["blind"]) if sample["blind"] else None
+        return build_market(self.frames, self.assets, sample["times"], self.plan.timeframe, blind)
+
+    def _groups(self, s: int, market: Market) -> list[LocalGroup | ProcessGroup]:
+        """The sample's competitors split over this process and forked workers."""
+        comps = self.config.competitors()
+        for c in comps:
+            run = ids.competitor_run(self.run_id, s, c.index)
+            info = {"battle": self.run_id, "sample": s, "competitor": c.index, "name": c.name,
+                    "model": c.model}  # fmt: skip
+            self.store.create_run(run, RunKind.BATTLE, market.clock.now(), info)
+        backends = {c.index: self._backends(c, s) for c in comps}  # built here, before forking
+        online = any(type(b).__name__ not in OFFLINE for b in backends.values())
+        workers = self._workers(len(comps), online)
+        chunks = [list(chunk) for chunk in np.array_split(np.arange(len(comps)), workers)]
+        chunks.reverse()  # the smallest share stays here, where the snapshot is built too
+        groups: list[LocalGroup | ProcessGroup] = []
+        try:
+            for k, chunk in enumerate(chunks):
+                members = [comps[i] for i in chunk]
+                if k == 0:
+                    groups.append(LocalGroup(self._group(s, members, backends, market)))
+                    continue
+                make = self._group_factory(s, members, backends, market)
+                groups.append(ProcessGroup(self.store, make, f"battle-{self.run_id}-w{k}"))
+        except BaseException:
+            for g in groups:
+                g.close()
+            raise
+        return groups
+
+    def _workers(self, competitors: int, online: bool) -> int:
+        """Worker processes for CPU-bound (offline) battles. With network models `auto` stays
+        in one process: they wait on the network in threads, and the per-provider rate limit
+        is per process."""
+        mode = self.config.concurrency
+        if mode not in ("auto", "processes") or not can_fork(self.store):
+            return 1
+        if mode == "auto" and online:
+            return 1
+        return max(1, min(cores(), competitors))
+
+    def _group(
+        self, s: int, members: list[Competitor], backends: dict, market: Market, store: Any = None
+    ) -> Group:
+        threads = {"processes": "auto"}.get(self.config.concurrency, self.config.concurrency)
+        return Group(
+            self.run_id, s, members, market, store or self.store,
+            lambda c, _s: backends[c.index], self.paper, self.plan.limits, threads,
+        )  # fmt: skip
+
+    def _group_factory(
+        self, s: int, members: list[Competitor], backends: dict, market: Market
+    ) -> Callable[[Store], Group]:
+        def make(store: Store) -> Group:
+            return self._group(s, members, backends, market, store)
+
+        return make
+
+    def _run_sample(self, sample: dict[str, Any]) -> None:
+        s = sample["sample"]
+        market = self._market(sample)
+        groups = self._groups(s, market)
+        bench = TickBuffer(self.store)
+        series = ids.benchmark_series(self.run_id, s)
+        local = groups[0]
+        if isinstance(local, LocalGroup):
+            local.group.extra.append(bench)  # written in the local group's transaction
+        deliveries = Deliveries(market)
+        base: dict[str, float] = {}
+        try:
+            for n, when in enumerate(market.ticks):
+                market.clock.advance_to(pd.Timestamp(when).to_pydatetime())
+                market.feed.begin_tick()
+                value = _benchmark(deliveries.prices(), base, self.config.capital)
+                bench.record_equity(series, market.clock.now(), dec(value), dec(0))
+                snapshot = self._snapshot(market)
+                for g in reversed(groups):  # workers first, so they run while we do
+                    g.send(n, when, snapshot)
+                standings = [row for g in groups for row in g.receive()]
+                flush_all(self.store, [bench])  # no-op unless the local group is remote
+                self._report(sample, n, market, standings, value)
+        finally:
+            for g in groups:
+                g.close()
+        for c in self.config.competitors():
+            run = ids.competitor_run(self.run_id, s, c.index)
+            self.store.finish_run(run, market.clock.now(), RunStatus.COMPLETED)
+
+    def _snapshot(self, market: Market) -> Any | None:
+        """The tick's market-only snapshot, built once for all (None: each competitor's
+        graph tries itself and records the abort)."""
+        deps = AgentDeps(
+            broker=_NO_BROKER, market=market.feed, clock=market.clock, gate=RiskGate(),
+            limits=RiskLimits(), symbols=market.symbols, mode="battle",
+        )  # fmt: skip
+        try:
+            return build_snapshot(deps, market.symbols, portfolio=False, timeframe=market.timeframe)
+        except TradepitError as e:
+            log.warning("no snapshot at %s: %s", market.clock.now(), e)
+            return None
+
+    def _report(
+        self, sample: dict, n: int, market: Market, standings: list[Standing], value: float
+    ) -> None:
+        if self.on_tick is None:
+            return
+        real = pd.Timestamp(market.ticks[n])
+        if market.blinding is not None:
+            real = real - market.blinding.offset
+        capital = self.config.capital
+        self.on_tick(
+            Progress(
+                sample["sample"], len(self.plan.samples), n, len(market.ticks), real,
+                100 * (value / capital - 1), tuple(sorted(standings, key=lambda r: r.index)),
+            )
+        )  # fmt: skip
+
+
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Fewer cyclic-GC passes during the run (a battle allocates millions of short-lived
+    objects; the default thresholds re-scan the long-lived ones over and over: ~10% of the
+    CPU). Objects alive at the start are frozen, which also keeps forked workers' pages
+    shared. Restored afterwards."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _benchmark(prices: dict[str, Decimal], base: dict[str, float], capital: float) -> float:
+    """Equal-weight buy-and-hold from the first tick's closes (`base`, filled on the first
+    call), no costs."""
+    closes = {s: float(p) for s, p in prices.items()}
+    if not base:
+        base.update(closes)
+    ratios = [closes[s] / base[s] for s in base if s in closes]
+    return capital * sum(ratios) / len(ratios) if ratios else capital
+
+
+class _NoBroker:
+    """The market-only snapshot never touches a broker."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise TradepitError(f"the market snapshot must not use the broker ({name})")
+
+
+_NO_BROKER: Any = _NoBroker()

@@ -1,0 +1,81 @@
+"""`tradepit battle` (run, show, replay, list) and `tradepit demo` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+
+import pytest
+from typer.testing import CliRunner
+
+from tradepit.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path))
+    monkeypatch.delenv("TRADEPIT_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_battle_run_show_replay_list(home):
+    result = run(
+        "battle", "--models", "rules:supertrend,rules:sma_cross", "--symbols", "SPX,MSFT",
+        "--start", "2017-09-25", "--end", "2017-10-13", "--commission-bps", "5",
+        "--run-id", "cli1", "--report", str(home / "r.html"), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    board = json.loads(result.stdout)
+    [sample] = board["samples"]
+    assert sample["ticks"] == 15 and len(sample["scores"]) == 2
+    assert board["report"] and "plotly" in (home / "r.html").read_text()[:5_000_000]
+    shown = json.loads(run("battle", "show", "cli1", "--json").stdout)
+    assert shown["samples"] == board["samples"]
+    cycles = json.loads(
+        run("battle", "show", "cli1", "--competitor", "1", "--limit", "3", "--json").stdout
+    )["cycles"]
+    assert len(cycles) == 3 and cycles[-1]["cycle"] == 14
+    assert cycles[0]["decisions"] and cycles[0]["tool_calls"]
+    text = run("battle", "show", "cli1", "--competitor", "rules:supertrend").stdout
+    assert "cycle 14" in text and "get_signal" in text
+    replayed = run("battle", "replay", "cli1", "--json")
+    assert replayed.exit_code == 0
+    assert json.loads(replayed.stdout)["identical"] is True
+    listed = json.loads(run("battle", "list", "--json").stdout)
+    assert [b["id"] for b in listed] == ["cli1", "cli1-r1"]
+
+
+def test_battle_errors_are_one_line(home):
+    result = run("battle", "--symbols", "SPX")
+    assert result.exit_code == 2 and "--models" in result.output
+    result = run("battle", "show", "nope")
+    assert result.exit_code == 1 and "no battle 'nope'" in result.output
+    result = run("battle", "--models", "rules:nope", "--symbols", "SPX", "--start",
+                 "2017-09-25", "--end", "2017-10-13")  # fmt: skip
+    assert result.exit_code == 1 and "unknown strategy" in result.output
+
+
+@pytest.mark.slow
+def test_demo_battle(home, record_property):
+    """Measured, not asserted: the time is in the JUnit properties and the warning summary."""
+    started = time.perf_counter()
+    result = run("demo", "--json")
+    elapsed = time.perf_counter() - started
+    record_property("demo_seconds", round(elapsed, 1))
+    warnings.warn(f"demo battle took {elapsed:.1f} s in-process (target < 30 s)", stacklevel=1)
+    assert result.exit_code == 0, result.output
+    board = json.loads(result.stdout)
+    [sample] = board["samples"]
+    assert len(sample["scores"]) >= 5 and board["symbols"] == ["SPX", "IXIC", "MSFT"]
+    assert sample["ticks"] >= 250  # a year of daily bars
+    assert all(s["status"] == "ok" and s["cycles"] == sample["ticks"] for s in sample["scores"])
+    assert sum(s["trades"] for s in sample["scores"]) > 0
+    report = home / "reports" / f"{board['run_id']}.html"
+    assert board["report"] == str(report) and report.stat().st_size > 100_000
