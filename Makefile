@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen --no-sync
 export LITELLM_LOCAL_MODEL_COST_MAP ?= True
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: env demo test lint bench data clean
+.PHONY: env demo chat test lint bench data clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -20,6 +20,9 @@ env: .venv/.synced
 
 demo: env
 	$(RUN) tradepit demo
+
+chat: env
+	$(RUN) tradepit chat
 
 test: env
 	$(RUN) pytest
