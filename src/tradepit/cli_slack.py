@@ -1,0 +1,97 @@
+"""`tradepit slack [--socket | --http --port N]`: run the Slack bot until interrupted.
+
+Socket Mode (the default when TRADEPIT_SLACK_APP_TOKEN is set) needs no public endpoint;
+HTTP mode serves the Events API at ``/slack/events`` (put it behind HTTPS).
+`register(app)` adds the command to the main CLI.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+from urllib.error import URLError
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from tradepit.config import Settings
+from tradepit.domain.errors import ConfigError, TradepitError
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from tradepit.bootstrap import App as Core
+    from tradepit.integrations.slack_bot import SlackBot
+
+err = Console(stderr=True)
+
+
+def slack(
+    socket: Annotated[bool, typer.Option("--socket", help="Socket Mode (app token).")] = False,
+    http: Annotated[bool, typer.Option("--http", help="HTTP endpoint (Events API).")] = False,
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 3000,
+    host: Annotated[str, typer.Option(help="HTTP interface to listen on.")] = "127.0.0.1",
+    model: Annotated[str | None, typer.Option(help="Model backend spec.")] = None,
+    sweep: Annotated[float, typer.Option(help="Seconds between expiry/fill sweeps.")] = 15.0,
+) -> None:
+    """Run the Slack bot: mentions, DMs, /tradepit commands and order approvals."""
+    from tradepit.bootstrap import configure_process, open_app
+    from tradepit.integrations.slack import Housekeeper, check_settings
+
+    if socket and http:
+        err.print("[bold red]error:[/] give --socket or --http, not both")
+        raise typer.Exit(2)
+    settings = Settings()
+    configure_process(settings)
+    use_http = http or (not socket and settings.slack_app_token is None)
+    try:
+        check_settings(settings, http=use_http)
+        with open_app(settings, model=model) as core:
+            bot, app = _start(settings, core, use_http)
+            keeper = Housekeeper(bot, sweep).start()
+            try:
+                _serve(app, settings, use_http, host, port)
+            finally:
+                keeper.stop()
+    except TradepitError as e:
+        err.print("[bold red]error:[/] " + escape(str(e)), highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("stopped")
+
+
+def _start(settings: Settings, core: Core, use_http: bool) -> tuple[SlackBot, App]:
+    """The bot; its token is checked with Slack (auth.test) before anything is served."""
+    from slack_bolt.error import BoltError
+
+    from tradepit.integrations.slack import create_bot
+    from tradepit.integrations.targets import settings_redactor
+
+    try:
+        return create_bot(settings, core, http=use_http)
+    except (BoltError, URLError, OSError) as e:
+        reason = settings_redactor(settings).redact(str(e))[:300]
+        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: {reason}") from None
+
+
+def _serve(app: App, settings: Settings, use_http: bool, host: str, port: int) -> None:
+    from tradepit.integrations.slack import EVENTS_PATH, http_server, socket_mode_handler
+
+    if use_http:
+        server = http_server(app, host, port)
+        bound = server.server_address[1]
+        err.print(f"tradepit slack: HTTP on http://{host}:{bound}{EVENTS_PATH}")
+        try:
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            server.server_close()
+        return
+    assert settings.slack_app_token is not None
+    handler = socket_mode_handler(app, settings.slack_app_token, app.client)
+    err.print("tradepit slack: Socket Mode")
+    handler.start()
+
+
+def register(app: typer.Typer) -> None:
+    """Add `slack` to the main CLI."""
+    app.command()(slack)
