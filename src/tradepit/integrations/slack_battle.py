@@ -53,7 +53,6 @@ def latest_leaderboard(store: Store, now: Callable[[], datetime]) -> Callable[[]
         if not runs:
             return None
         try:
-
             return leaderboard_event(build_leaderboard(store, runs[-1].id), now())
         except TradepitError as e:
             log.warning("no leaderboard for battle %s: %s", runs[-1].id, e)
