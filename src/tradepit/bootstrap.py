@@ -1,5 +1,6 @@
 """Composition root: Settings -> adapters (store, point-in-time feed over the bundled data,
-paper broker persisted in the store, risk gate, checkpointer, model backend) -> service.
+paper broker persisted in the store, risk gate, checkpointer, model backend, memory) ->
+service.
 
 The only place that wires adapters together. Offline by default: a replay clock at the end
 of the bundled data for chat, a replay clock driven by the loop for runs.
@@ -8,9 +9,8 @@ of the bundled data for chat, a replay clock driven by the loop for runs.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,21 +24,24 @@ from tradepit.agent.backends import make_backend
 from tradepit.agent.budget import BudgetLimits
 from tradepit.agent.deps import AgentDeps
 from tradepit.agent.graph import build_graph
-from tradepit.agent.service import AgentService
+from tradepit.agent.service import AgentService, chat_run
 from tradepit.broker import PaperBroker, PaperConfig
 from tradepit.clock import ReplayClock
 from tradepit.config import Settings
 from tradepit.domain.errors import ConfigError, NoDataError
 from tradepit.market import HistoricalSource, PointInTimeFeed
+from tradepit.memory import namespaces
 from tradepit.risk import RiskGate, RiskLimits
 from tradepit.storage import Store
 from tradepit.storage.engine import parse_url
+from tradepit.tools.registry import default_tools
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from tradepit.agent.backends.base import ModelBackend
     from tradepit.domain.ports import Clock
+    from tradepit.memory.service import Memory
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,7 @@ CHECKPOINT_FILE = "checkpoints.db"
 
 def configure_process(settings: Settings) -> None:
     """Process-wide settings of third-party libraries, before they are imported."""
-    if settings.litellm_local_cost_map:
-        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    settings.apply_process_environment()
 
 
 def open_store(settings: Settings) -> Store:
@@ -74,7 +76,7 @@ def build_feed(clock: Clock, source: HistoricalSource | None = None) -> PointInT
     return PointInTimeFeed(source or bundled_source(), clock, "1Day")
 
 
-def paper_config(settings: Settings) -> PaperConfig:
+def paper_config(settings: Settings, *, fill_at_last_price: bool = False) -> PaperConfig:
     def d(x: float) -> Decimal:
         return Decimal(repr(float(x)))
 
@@ -84,16 +86,26 @@ def paper_config(settings: Settings) -> PaperConfig:
         commission_pct=d(settings.commission_pct),
         slippage_bps=d(settings.slippage_bps),
         max_volume_share=d(settings.max_volume_share) if settings.max_volume_share else None,
+        fill_at_last_price=fill_at_last_price,
     )
 
 
 def build_broker(
-    settings: Settings, clock: Clock, feed: PointInTimeFeed, store: Store, account_id: str
+    settings: Settings,
+    clock: Clock,
+    feed: PointInTimeFeed,
+    store: Store,
+    account_id: str,
+    *,
+    fill_at_last_price: bool = False,
 ) -> PaperBroker:
-    """A paper account persisted in `store` (loaded if it exists)."""
+    """A paper account persisted in `store` (loaded if it exists). With
+    `fill_at_last_price` new orders are worked at once against the last price (chat at the
+    end of the data: no later bar would ever come to fill them)."""
     if settings.broker != "paper":
         raise ConfigError(f"broker {settings.broker!r} is not available; use 'paper'")
-    return PaperBroker(clock, feed.get_asset, paper_config(settings), store, account_id)
+    config = paper_config(settings, fill_at_last_price=fill_at_last_price)
+    return PaperBroker(clock, feed.get_asset, config, store, account_id)
 
 
 def mark_to_market(broker: PaperBroker, feed: PointInTimeFeed, symbols: Iterable[str]) -> None:
@@ -156,6 +168,26 @@ def _postgres_url(url: str | None) -> str | None:
     return None
 
 
+def open_memory(settings: Settings, store: Store) -> Memory | None:
+    """The configured memory on `store` (None with `memory_backend=off`). chromadb and the
+    embedding model load on first use."""
+    if settings.memory_backend == "off":
+        return None
+    from tradepit.memory.service import Memory
+
+    return Memory.open(settings, store)
+
+
+def memory_namespace(deps: AgentDeps) -> str:
+    """Whose memory a turn uses: a chat session's user (`namespaces.session_user`), else
+    the run's own (`agent:<run id>`; a battle competitor's run id is its own run)."""
+    prefix = chat_run("")
+    if deps.mode == "chat" and deps.run_id.startswith(prefix):
+        session = deps.run_id.removeprefix(prefix)
+        return namespaces.user(namespaces.safe_part(namespaces.session_user(session)))
+    return namespaces.agent(namespaces.safe_part(deps.run_id))
+
+
 @dataclass
 class App:
     """What a front end or the loop needs: the service and the adapters behind it."""
@@ -167,6 +199,7 @@ class App:
     broker: PaperBroker
     backend: ModelBackend
     service: AgentService
+    memory: Memory | None = None
 
 
 @contextmanager
@@ -179,18 +212,28 @@ def open_app(
     symbols: Sequence[str] = (),
     limits: RiskLimits | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
+    namespace: Callable[[AgentDeps], str] = memory_namespace,
 ) -> Iterator[App]:
     """Wire everything from `settings`. Offline defaults: bundled data, a replay clock at
-    its end, the paper account `settings.account_id`, the model `settings.model`."""
+    its end, the paper account `settings.account_id`, the model `settings.model`, the
+    memory of `settings.memory_backend`, each turn in the namespace `namespace(deps)`."""
     settings = settings or Settings()
     configure_process(settings)
     with ExitStack() as stack:
         store = open_store(settings)
         stack.callback(store.close)
         source = bundled_source()
+        at_end_of_data = clock is None
         clock = clock or ReplayClock(end_of_data(source))
         feed = build_feed(clock, source)
-        broker = build_broker(settings, clock, feed, store, account_id or settings.account_id)
+        broker = build_broker(
+            settings,
+            clock,
+            feed,
+            store,
+            account_id or settings.account_id,
+            fill_at_last_price=at_end_of_data,
+        )
         backend = make_backend(model or settings.model, settings, store)
         saver = checkpointer or stack.enter_context(open_checkpointer(settings))
         limits = limits or RiskLimits()
@@ -206,11 +249,19 @@ def open_app(
             home=settings.home,
         )
         marked = tuple(deps.symbols) or tuple(feed.symbols())
+        memory = open_memory(settings, store)
+
+        def prepare(turn: AgentDeps) -> None:
+            mark_to_market(broker, feed, marked)
+            if memory is not None:
+                turn.memory = memory.scope(namespace(turn))
+
         service = AgentService(
             deps,
             backend,
             build_graph(saver),
+            tools=default_tools(memory=memory is not None),
             limits=BudgetLimits.from_settings(settings),
-            prepare=lambda d: mark_to_market(broker, feed, marked),
+            prepare=prepare,
         )
-        yield App(settings, store, clock, feed, broker, backend, service)
+        yield App(settings, store, clock, feed, broker, backend, service, memory)

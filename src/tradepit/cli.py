@@ -211,36 +211,12 @@ def strategies() -> None:
 
 
 @app.command()
-def demo(
-    symbols: Annotated[str, typer.Option(help="Comma-separated bundled symbols.")] = ",".join(
-        DEMO_SYMBOLS
-    ),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """The main offline job: every built-in strategy on bundled real data, one metrics table."""
-    from tradepit.backtest.event import BacktestConfig, run_backtest
-    from tradepit.strategies import STRATEGIES
+def demo(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The main offline job: a battle of five built-in models on bundled real data (SPX, IXIC,
+    MSFT, the last year of daily bars): live leaderboard, final ranking, HTML report."""
+    from tradepit.cli_battle import run_demo
 
-    results: list[Any] = []
-    config = BacktestConfig(cash=100_000.0)
-    with _errors():
-        loaded = [_load(s.strip(), None, None, None) for s in symbols.split(",") if s.strip()]
-        jobs = [(strat, bars, asset) for bars, asset in loaded for strat in STRATEGIES.values()]
-        with _progress("backtesting", not as_json) as progress:
-            for done, (strat, bars, asset) in enumerate(jobs):
-                results.append(run_backtest(strat, bars, asset.symbol, None, config, asset))
-                if progress:
-                    progress(done + 1, len(jobs))
-    if as_json:
-        payload = [{k: v for k, v in r.to_dict().items() if k != "trade_list"} for r in results]
-        _emit_json(payload)
-        return
-    out.print(metrics_table(results, title="Every built-in strategy on bundled real data"))
-    out.print(
-        "[dim]Daily bars; cash 100,000; no costs; whole shares; next-bar-open fills through "
-        "the paper broker.\nTry: tradepit backtest --strategy supertrend --symbol SPX "
-        "--start 2010-01-01[/]"
-    )
+    run_demo(as_json)
 
 
 def main() -> None:  # pragma: no cover - console entry point
@@ -249,10 +225,28 @@ def main() -> None:  # pragma: no cover - console entry point
 
 def _register_commands() -> None:
     """Commands that live in their own modules (broker, agent, tuning, ...)."""
-    from tradepit import cli_agent, cli_broker
+    from tradepit import (
+        cli_agent,
+        cli_battle,
+        cli_broker,
+        cli_chat,
+        cli_memory,
+        cli_notify,
+        cli_slack,
+        cli_tuning,
+    )
 
-    cli_broker.register(app)
-    cli_agent.register(app)
+    for module in (
+        cli_broker,
+        cli_agent,
+        cli_tuning,
+        cli_battle,
+        cli_memory,
+        cli_notify,
+        cli_chat,
+        cli_slack,
+    ):
+        module.register(app)
 
 
 _register_commands()

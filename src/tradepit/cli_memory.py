@@ -1,4 +1,5 @@
-"""`tradepit memory list|search|forget`: look into and prune the agent's memory.
+"""`tradepit memory list|search|forget|ablation`: look into and prune the agent's memory,
+and measure what it is worth (`ablation`, see `tradepit.memory.ablation`).
 
 The memory is the one the settings configure (`TRADEPIT_MEMORY_*`, data under
 `TRADEPIT_HOME`). `register(app)` adds the `memory` group to the main Typer app.
@@ -157,6 +158,81 @@ def forget(
                 full.append(matches[0])
             count = memory.forget(namespace, full)
         out.print(f"forgot {count} entr{'y' if count == 1 else 'ies'} in {namespace}")
+
+
+def _ablation_table(report: Any) -> Table:
+    table = Table(title=f"{report.model}: without memory | with memory | difference")
+    table.add_column("Unit")
+    for name in ("Return %", "Sharpe", "Max DD %"):
+        table.add_column(name, justify="right")
+    table.add_column("Order cycles", justify="right")
+    for off, on in report.pairs:
+        cells = []
+        for m in ("return_pct", "sharpe", "max_drawdown_pct"):
+            without, with_ = getattr(off, m), getattr(on, m)
+            cells.append(f"{without:+.2f} | {with_:+.2f} | {with_ - without:+.2f}")
+        table.add_row(off.unit, *cells, f"{off.orders} | {on.orders}")
+    means = []
+    for m in ("return_pct", "sharpe", "max_drawdown_pct"):
+        d = report.differences[m]
+        star = " *" if d.significant else ""
+        means.append(f"mean {d.mean:+.2f} [{d.low:+.2f}, {d.high:+.2f}]{star}")
+    table.add_row("difference, 95% CI", *means, "")
+    return table
+
+
+@memory_app.command()
+def ablation(
+    models: Annotated[str, typer.Option(help="Comma-separated model specs.")] = "rules:supertrend",
+    symbols: Annotated[str, typer.Option(help="Comma-separated symbols.")] = "SPX,IXIC,MSFT",
+    start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD).")] = None,
+    windows: Annotated[int, typer.Option(min=1, help="Consecutive windows.")] = 5,
+    portfolio: Annotated[bool, typer.Option(help="One account trades all symbols.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Empty memory at every window.")] = False,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Memory ablation, offline: each model with and without memory on the same windows;
+    paired differences of return, Sharpe and max drawdown with 95% bootstrap intervals.
+    Default: the last WINDOWS years of the symbols' bundled data, one year per window."""
+    import pandas as pd
+
+    from tradepit.bootstrap import configure_process, open_store
+    from tradepit.clock import SystemClock
+    from tradepit.memory import ablation as abl
+
+    def day(text: str) -> Any:
+        return pd.Timestamp(text, tz="UTC").to_pydatetime()
+
+    names = [s.strip().upper() for s in symbols.split(",") if s.strip()]
+    specs = [m.strip() for m in models.split(",") if m.strip()]
+    settings = Settings()
+    configure_process(settings)
+    try:
+        lo, hi = abl.default_window(names, windows)
+        units = abl.plan_units(names, day(start) if start else lo, day(end) if end else hi,
+                               windows, per_symbol=not portfolio)  # fmt: skip
+        store = open_store(settings)
+        try:
+            reports = abl.run_ablation(
+                specs, units, store, settings, carry=not fresh, seed=seed,
+                ablation_id=f"ablation-{SystemClock().now():%Y%m%d-%H%M%S}",
+                on_arm=None if as_json else lambda r: err.print(
+                    f"[dim]{r.model} {r.unit}: return {r.return_pct:+.2f}%[/]"
+                ),
+            )  # fmt: skip
+        finally:
+            store.close()
+    except (TradepitError, ValueError) as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    if as_json:
+        _emit([r.to_dict() for r in reports])
+        return
+    for report in reports:
+        out.print(_ablation_table(report))
+    out.print("[dim]* the 95% interval of the mean difference excludes 0[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -110,6 +111,40 @@ class Settings(BaseSettings):
     notify_max_attempts: int = Field(default=4, ge=1)
     notify_max_wait_s: float = Field(default=30.0, ge=0)
     """Longest Retry-After a notifier waits out; a longer one fails the delivery at once."""
+
+    # --- Slack bot (`tradepit slack`) ---------------------------------------------------
+    # Id lists are comma-separated; "*" means any. Fail-closed: teams and users must be set.
+    slack_app_token: SecretStr | None = None
+    """App-level token (xapp-..., scope `connections:write`) for Socket Mode."""
+    slack_signing_secret: SecretStr | None = None
+    """Verifies the signature of every HTTP request from Slack (HTTP mode)."""
+    slack_allowed_teams: str = ""
+    """Workspace ids served (T...)."""
+    slack_allowed_channels: str = ""
+    """Channel ids served (C..., G...; `*` = any the bot is in). Empty: direct messages only."""
+    slack_allowed_users: str = ""
+    """User ids served (U...; `*` = anyone in an allowed workspace)."""
+    slack_approvers: str = ""
+    """User ids who may approve orders and resume trading (empty: nobody)."""
+    slack_allow_dms: bool = True
+    """Serve direct messages from allowed users."""
+    slack_approval_ttl_s: float = Field(default=600.0, gt=0)
+    """An order left unapproved this long is rejected."""
+    slack_rate_limit_per_min: int = Field(default=20, ge=1)
+    """Requests per user per minute (messages, commands, button clicks)."""
+
+    # --- chat UI (`tradepit chat`, Chainlit) -------------------------------------------
+    chat_username: str | None = None
+    """Login of the chat UI (password auth). Required with a host that is not loopback."""
+    chat_password: SecretStr | None = None
+    chat_auth_secret: SecretStr | None = None
+    """Signs the chat UI's login tokens; generated once under `home` when unset."""
+
+    def apply_process_environment(self) -> None:
+        """Environment for third-party libraries, set before they are imported: litellm
+        uses its bundled cost map instead of fetching one from the internet."""
+        if self.litellm_local_cost_map:
+            os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
     def sqlite_path(self) -> Path:
         return self.home / "tradepit.db"

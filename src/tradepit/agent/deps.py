@@ -13,6 +13,7 @@ from tradepit.risk import RiskGate, RiskLimits
 
 if TYPE_CHECKING:
     from tradepit.agent.budget import Budget
+    from tradepit.memory.service import MemoryScope
     from tradepit.storage import Store
 
 Mode = Literal["chat", "cycle", "battle"]
@@ -41,6 +42,9 @@ class AgentDeps:
     """The symbols this run trades (cycles and battles); empty in chat = any known symbol."""
     home: Path | None = None
     """Data directory (tuned strategy configs live under `home/strategies`)."""
+    memory: MemoryScope | None = None
+    """This conversation's, run's or competitor's memory (None: memory off). The recall
+    tools and the prompts read it as of `clock.now()`; the record node writes to it."""
 
     def client_order_id(self, symbol: str, leg: str = "entry") -> str:
         """Deterministic id from (run, cycle, symbol, leg): retries never submit twice."""

@@ -26,6 +26,7 @@ from tradepit.agent.deps import AgentDeps, Mode
 from tradepit.agent.graph import AgentGraph
 from tradepit.agent.recording import ORDER_TOOLS, Recorder, step_action
 from tradepit.agent.state import AgentContext
+from tradepit.agent.streaming import Listener, stream_invoke
 from tradepit.domain.errors import TradepitError
 from tradepit.domain.models import Fill, TradingState
 from tradepit.risk import stricter
@@ -115,7 +116,8 @@ class AgentService:
 
     # -- chat ------------------------------------------------------------------------------
 
-    def chat(self, session: str, text: str) -> Reply:
+    def chat(self, session: str, text: str, *, listener: Listener | None = None) -> Reply:
+        """One chat turn; `listener` (optional) gets each node's update as it happens."""
         config = _config(chat_thread(session))
         pending = self.graph.get_state(config)
         if pending.interrupts:
@@ -126,20 +128,33 @@ class AgentService:
         deps = self._deps(chat_run(session), turn, "chat")
         message = {"role": "user", "content": text}
         state = {"mode": "chat", "cycle": turn, "tick": _iso(deps.clock.now())}
-        return self._invoke({**state, "messages": [message]}, config, deps, "chat")
+        payload = {**state, "messages": [message]}
+        return self._invoke(payload, config, deps, "chat", listener)
 
     def pending_approval(self, session: str) -> dict[str, Any] | None:
         """The order waiting for approval in `session`, if any."""
         interrupts = self.graph.get_state(_config(chat_thread(session))).interrupts
         return dict(interrupts[0].value) if interrupts else None
 
-    def approve(self, session: str, *, by: str = "user", note: str = "") -> Reply:
-        return self.resolve(session, True, by=by, note=note)
+    def approve(
+        self, session: str, *, by: str = "user", note: str = "", listener: Listener | None = None
+    ) -> Reply:
+        return self.resolve(session, True, by=by, note=note, listener=listener)
 
-    def reject(self, session: str, *, by: str = "user", note: str = "") -> Reply:
-        return self.resolve(session, False, by=by, note=note)
+    def reject(
+        self, session: str, *, by: str = "user", note: str = "", listener: Listener | None = None
+    ) -> Reply:
+        return self.resolve(session, False, by=by, note=note, listener=listener)
 
-    def resolve(self, session: str, approved: bool, *, by: str = "user", note: str = "") -> Reply:
+    def resolve(
+        self,
+        session: str,
+        approved: bool,
+        *,
+        by: str = "user",
+        note: str = "",
+        listener: Listener | None = None,
+    ) -> Reply:
         """Answer the pending approval and continue the turn."""
         config = _config(chat_thread(session))
         snapshot = self.graph.get_state(config)
@@ -147,7 +162,7 @@ class AgentService:
             raise NoPendingApprovalError(f"no order is waiting for approval in {session!r}")
         deps = self._deps(chat_run(session), int(snapshot.values.get("cycle", 0)), "chat")
         answer = {"approved": approved, "by": by, "note": note}
-        return self._invoke(Command(resume=answer), config, deps, "chat")
+        return self._invoke(Command(resume=answer), config, deps, "chat", listener)
 
     # -- cycles ----------------------------------------------------------------------------
 
@@ -214,7 +229,14 @@ class AgentService:
             self._prepare(deps)
         return deps
 
-    def _invoke(self, payload: Any, config: dict, deps: AgentDeps, kind: str) -> Reply:
+    def _invoke(
+        self,
+        payload: Any,
+        config: dict,
+        deps: AgentDeps,
+        kind: str,
+        listener: Listener | None = None,
+    ) -> Reply:
         context = AgentContext(
             deps=deps,
             backend=self.backend,
@@ -224,9 +246,14 @@ class AgentService:
             thread_id=config["configurable"]["thread_id"],
             history=self._history,
         )
-        values = self.graph.invoke(
-            payload, config, context=context, durability=self._durability[kind]
-        )
+        durability = self._durability[kind]
+        if listener is None:
+            values = self.graph.invoke(payload, config, context=context, durability=durability)
+        else:
+            values = stream_invoke(
+                self.graph, payload, config, context=context, durability=durability,
+                listener=listener,
+            )  # fmt: skip
         return _reply(config, values)
 
 

@@ -6,10 +6,14 @@
 - an autonomous run (or agent) of its own: `agent:<name>`.
 
 A recall reads exactly one namespace, so nothing crosses users or competitors.
+
+Chat sessions name their user (`session_user`): a front end serving several users names its
+sessions ``<user>/<conversation>``; a session without ``/`` is a user of its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 _PART = re.compile(r"^[A-Za-z0-9_.@+\-]{1,100}$")
@@ -34,6 +38,21 @@ def competitor(battle_id: str, name: str, *, shared: bool = False) -> str:
 
 def agent(name: str) -> str:
     return f"agent:{_part(name, 'agent name')}"
+
+
+def safe_part(value: str) -> str:
+    """`value` if it is a valid part, else a valid one made from it that no other value
+    maps to (its allowed characters plus a digest of the whole)."""
+    if _PART.match(value):
+        return value
+    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+    kept = re.sub(r"[^A-Za-z0-9_.@+\-]+", "_", value)[:60].strip("_")
+    return f"{kept}--{digest}" if kept else digest
+
+
+def session_user(session: str) -> str:
+    """The user a chat session belongs to: the part before the first ``/``, or the whole."""
+    return session.split("/", 1)[0] or session
 
 
 def check(namespace: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,11 +25,11 @@ from tradepit.memory.orm import ensure_schema
 from tradepit.memory.recall import best_per_entry, rank
 from tradepit.memory.reflections import LessonWriter, template_lesson
 from tradepit.memory.situation import Situation
-from tradepit.memory.vector import VectorIndex, micros
 
 if TYPE_CHECKING:
     from tradepit.config import Settings
     from tradepit.memory.outcomes import PriceLookup
+    from tradepit.memory.vector import VectorIndex
     from tradepit.storage import Store
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Memory:
     def __init__(
         self,
         store: Store,
-        index: VectorIndex,
+        index: VectorIndex | Callable[[], VectorIndex],
         *,
         max_entries: int = 5000,
         half_life_days: float = 90.0,
@@ -75,8 +75,12 @@ class Memory:
         lesson_writer: LessonWriter | None = None,
         cache_size: int = 4096,
     ) -> None:
-        ensure_schema(store.engine)
-        self.store, self.index = store, index
+        ensure_schema(store)
+        self.store = store
+        factory = callable(index)  # a VectorIndex is not callable; a factory is
+        self._index: VectorIndex | None = None if factory else index  # type: ignore[assignment]
+        self._index_factory = index if factory else None
+        self._index_lock = threading.Lock()
         self.max_entries, self.half_life_days, self.horizon = max_entries, half_life_days, horizon
         self.lesson_writer = lesson_writer
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -84,17 +88,30 @@ class Memory:
         self._cache_lock = threading.Lock()
         self._owns_store = False
 
+    @property
+    def index(self) -> VectorIndex:
+        """The vector index, opened on first use (chromadb and the embedding model take a
+        second or two to load; SQL-only reads never need them)."""
+        with self._index_lock:
+            if self._index is None:
+                assert self._index_factory is not None
+                self._index = self._index_factory()
+            return self._index
+
     @classmethod
     def open(cls, settings: Settings, store: Store | None = None, **options: Any) -> Memory:
         """The configured memory (`memory_*` settings). Without `store`, it opens (and on
-        `close()` closes) the configured database."""
-        from tradepit.memory.embeddings import embedding_function
-        from tradepit.memory.vector import open_client
+        `close()` closes) the configured database. chromadb is opened on first use."""
         from tradepit.storage import Store
+
+        def index() -> VectorIndex:
+            from tradepit.memory.embeddings import embedding_function
+            from tradepit.memory.vector import VectorIndex, open_client
+
+            return VectorIndex(open_client(settings), embedding_function(settings))
 
         own = store is None
         db = store if store is not None else Store.from_settings(settings)
-        index = VectorIndex(open_client(settings), embedding_function(settings))
         memory = cls(
             db,
             index,
@@ -336,6 +353,8 @@ class Memory:
         symbol: str | None = None,
     ) -> list[Setup]:
         """The `k` past setups nearest to `vector` whose outcome was known by `as_of`."""
+        from tradepit.memory.vector import micros
+
         as_of = _aware(as_of, "as_of")
         hits = self.index.query_setups(namespaces.check(namespace), vector, k, as_of, symbol)
         limit = micros(as_of)

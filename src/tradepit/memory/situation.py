@@ -20,10 +20,13 @@ from decimal import Decimal
 from typing import Protocol
 
 import numpy as np
+import pandas as pd
 
 from tradepit.domain.models import Frozen, UtcDatetime
 
 SITUATION_FEATURES = ("rsi", "macd", "trend", "ret5", "ret20", "vol")
+HISTORY_BARS = 250
+"""Bars `from_bars` is meant to get: the indicators' warm-up plus the 20-bar return."""
 
 
 class ViewLike(Protocol):
@@ -80,6 +83,37 @@ class Situation(Frozen):
             position=int(np.sign(position)),
         )
 
+    @classmethod
+    def from_bars(cls, symbol: str, bars: pd.DataFrame, position: float = 0) -> Situation:
+        """From completed bars (oldest first; `high`, `low`, `close` columns, indexed by
+        open time; ideally `HISTORY_BARS` of them): RSI14, MACD(12, 26, 9) histogram,
+        Supertrend(10, 3) direction, ATR14 and the 5- and 20-bar returns on the last bar,
+        the same indicators as the agent's market snapshot. ValueError without bars."""
+        from tradepit import indicators
+
+        if bars.empty:
+            raise ValueError(f"no bars of {symbol} to describe a situation")
+        h, low, c = (bars[k].to_numpy(np.float64) for k in ("high", "low", "close"))
+        direction = indicators.supertrend(h, low, c, 10, 3.0)[1][-1]
+        price = float(c[-1])
+        atr = _finite(indicators.atr(h, low, c, 14)[-1])
+
+        def ret(n: int) -> float | None:
+            return float(c[-1] / c[-1 - n] - 1) if len(c) > n and c[-1 - n] > 0 else None
+
+        return cls(
+            symbol=symbol,
+            at=pd.Timestamp(bars.index[-1]).to_pydatetime(),
+            price=price,
+            rsi14=_finite(indicators.rsi(c, 14)[-1]),
+            macd_hist=_finite(indicators.macd(c)[2][-1]),
+            supertrend_dir=None if np.isnan(direction) else int(direction),
+            ret_5d=ret(5),
+            ret_20d=ret(20),
+            atr_pct=atr / price if atr is not None and price > 0 else None,
+            position=int(np.sign(position)),
+        )
+
     def vector(self) -> list[float]:
         """The numeric situation vector (see the module docstring)."""
         p = self.price if self.price > 0 else math.nan
@@ -119,6 +153,10 @@ class Situation(Frozen):
         held = {1: "long", -1: "short"}.get(self.position, "flat")
         parts.append(f"held {held}")
         return "; ".join(parts)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def rsi_state(rsi: float) -> str:

@@ -19,8 +19,16 @@ from tradepit.tools._common import iso, num, trading_state
 if TYPE_CHECKING:
     from tradepit.agent.deps import AgentDeps, Mode
     from tradepit.agent.snapshot import MarketSnapshot, SymbolView
+    from tradepit.memory.models import Recalled
 
 TEMPLATES = Path(__file__).with_name("templates")
+DECISION_MEMORY_TOKENS = 300
+"""Budget of the memory section of a decision prompt (with 16 tools' schemas, the system
+prompt and two symbols the decision prompt then stays under 2,000 tokens)."""
+CHAT_MEMORY_TOKENS = 250
+"""Budget of the memory section of the chat system prompt."""
+MEMORY_LINE_CHARS = 320
+"""Longer memories are cut (with an ellipsis) in the prompts; the recall tool has them."""
 SYMBOLS_PREFIX = "Symbols:"
 """The decision prompt names its symbols on one line starting with this."""
 _DECISION = re.compile(
@@ -71,9 +79,43 @@ def format_limits(limits: RiskLimits) -> str:
     return "; ".join(parts)
 
 
-def system_prompt(deps: AgentDeps, mode: Mode | None = None, state: str | None = None) -> str:
+def _memory_line(hit: Recalled) -> str:
+    entry = hit.entry
+    text = " ".join(entry.text.split())
+    if entry.kind == "decision" and entry.outcome is not None:
+        text += f" Outcome: {100 * entry.outcome.realised_return:+.1f}%."
+    head = f"- {entry.created_at:%Y-%m-%d} {entry.kind.value}: "
+    room = MEMORY_LINE_CHARS - len(head)
+    return head + (text if len(text) <= room else text[: room - 1].rstrip() + "…")
+
+
+def memory_section(hits: Sequence[Recalled], title: str, budget_tokens: int) -> str:
+    """A titled list of memories, best first, as many as fit in `budget_tokens` (measured
+    with `tradepit.tools.registry.text_tokens`, the tokenizer of the prompt budgets), with
+    its leading blank line; "" when there are none. Measuring needs litellm's tokenizer,
+    which is loaded (once per process) only when there are memories to show."""
+    if not hits:
+        return ""
+    from tradepit.tools.registry import text_tokens
+
+    section = ""
+    for hit in hits:
+        longer = (section or f"\n\n{title}:") + "\n" + _memory_line(hit)
+        if text_tokens(longer) > budget_tokens:
+            break
+        section = longer
+    return section
+
+
+def system_prompt(
+    deps: AgentDeps,
+    mode: Mode | None = None,
+    state: str | None = None,
+    memories: Sequence[Recalled] = (),
+) -> str:
     """The system prompt of `mode` (default: deps.mode) at the clock's time, with the trading
-    state (the account's under the limits, or the stricter manual state) unless given."""
+    state (the account's under the limits, or the stricter manual state) unless given. In
+    chat, `memories` (best first) are shown within `CHAT_MEMORY_TOKENS`."""
     mode = mode or deps.mode
     values = {
         "time": format_time(deps.clock.now()),
@@ -81,7 +123,13 @@ def system_prompt(deps: AgentDeps, mode: Mode | None = None, state: str | None =
         "state": state or trading_state(deps, deps.broker.get_account())[0].value,
     }
     if mode == "chat":
-        return render("system_chat", approval=f"{deps.approval_notional:,.0f}", **values)
+        memory = memory_section(
+            memories, "From your memory of this user (notes, lessons; may be dated)",
+            CHAT_MEMORY_TOKENS,
+        )  # fmt: skip
+        return render(
+            "system_chat", approval=f"{deps.approval_notional:,.0f}", memory=memory, **values
+        )
     symbols = ", ".join(deps.symbols) or "any known symbol"
     return render("system_cycle", mode=mode, symbols=symbols, **values)
 
@@ -128,8 +176,13 @@ def format_positions(snapshot: MarketSnapshot) -> str:
     )
 
 
-def decision_prompt(snapshot: MarketSnapshot, symbols: Sequence[str] | None = None) -> str:
-    """The per-tick decision prompt for `symbols` (default: all in the snapshot)."""
+def decision_prompt(
+    snapshot: MarketSnapshot,
+    symbols: Sequence[str] | None = None,
+    memories: Sequence[Recalled] = (),
+) -> str:
+    """The per-tick decision prompt for `symbols` (default: all in the snapshot), with the
+    recalled `memories` (best first) within `DECISION_MEMORY_TOKENS`."""
     views = [snapshot.view(s) for s in symbols] if symbols else list(snapshot.symbols)
     timeframe = views[0].timeframe if views else "1Day"
     return render(
@@ -140,6 +193,9 @@ def decision_prompt(snapshot: MarketSnapshot, symbols: Sequence[str] | None = No
         market="\n".join(format_symbol(v) for v in views),
         account=format_account(snapshot),
         positions=format_positions(snapshot),
+        memory=memory_section(
+            memories, "From your memory (lessons with outcomes, notes)", DECISION_MEMORY_TOKENS
+        ),
     )
 
 

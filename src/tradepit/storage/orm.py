@@ -196,3 +196,34 @@ class TradingFlagRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class MemoryEntryRow(Base):
+    """One memory entry (decision, lesson or note) of `tradepit.memory`; its text chunks and
+    situation vector live in chromadb under `id`."""
+
+    __tablename__ = "memory_entries"
+    __table_args__ = (
+        Index(None, "namespace", "created_at"),
+        Index(None, "namespace", "content_hash"),
+        Index(None, "outcome_at", "horizon_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    namespace: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16))
+    symbol: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    importance: Mapped[float] = mapped_column(Float)
+    chunks: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str | None] = mapped_column(String(128))
+    action: Mapped[str | None] = mapped_column(String(32))
+    rationale: Mapped[str] = mapped_column(Text)
+    risk: Mapped[dict[str, Any] | None]
+    situation: Mapped[dict[str, Any] | None]
+    horizon_at: Mapped[datetime | None]
+    outcome_at: Mapped[datetime | None]
+    outcome: Mapped[dict[str, Any] | None]
+    source_id: Mapped[str | None] = mapped_column(String(64))

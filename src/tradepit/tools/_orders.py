@@ -28,15 +28,15 @@ if TYPE_CHECKING:
 
 
 class OrderArgs(ToolInput):
-    symbol: str = Field(description="Ticker")
+    symbol: str
     side: Literal["buy", "sell"]
     qty: float | None = Field(None, gt=0, description="Shares (or give notional)")
     notional: float | None = Field(None, gt=0, description="Dollar amount instead of qty")
     type: Literal["market", "limit", "stop", "stop_limit"] = "market"
     limit_price: float | None = Field(None, gt=0)
     stop_price: float | None = Field(None, gt=0, description="Trigger of stop orders")
-    stop_loss: float | None = Field(None, gt=0, description="Protective stop price")
-    take_profit: float | None = Field(None, gt=0, description="Take-profit price")
+    stop_loss: float | None = Field(None, gt=0)
+    take_profit: float | None = Field(None, gt=0)
     stop_loss_pct: float | None = Field(None, gt=0, lt=50, description="Stop % from price")
     take_profit_pct: float | None = Field(None, gt=0, lt=100, description="Target % from price")
 

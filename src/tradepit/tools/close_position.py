@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import Field
-
 from tradepit.domain.models import OrderRequest
 from tradepit.tools._common import ZERO, pending_delta, resolve_symbol
 from tradepit.tools._orders import VerdictView, check, estimated_notional
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class ClosePositionInput(ToolInput):
-    symbol: str = Field(description="Ticker")
+    symbol: str
 
 
 def closing_request(deps: AgentDeps, symbol: str) -> OrderRequest:
@@ -41,8 +39,8 @@ def closing_request(deps: AgentDeps, symbol: str) -> OrderRequest:
 
 
 def close_position(deps: AgentDeps, args: ClosePositionInput) -> PlaceOrderOutput:
-    """Close the whole position in a symbol with a market order (cancels its open
-    stop-loss/take-profit legs). Fills at the next bar's open; reports the broker's state."""
+    """Close a whole position with a market order (cancels its stop/target legs). Fills at
+    the next bar's open; reports the broker's state."""
     symbol = resolve_symbol(deps, args.symbol)
     cid = deps.client_order_id(symbol, "close")
     existing = deps.broker.get_order_by_client_id(cid)

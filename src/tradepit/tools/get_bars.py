@@ -19,8 +19,8 @@ MAX_CLOSES = 30
 
 
 class GetBarsInput(ToolInput):
-    symbol: str = Field(description="Ticker")
-    timeframe: str = Field("1Day", description="1Day, 1Week, 1Hour...")
+    symbol: str
+    timeframe: str = "1Day"
     lookback: int = Field(20, ge=2, le=250, description="Bars summarised")
     closes: int = Field(10, ge=0, le=MAX_CLOSES, description="Closes listed")
 

@@ -21,7 +21,7 @@ DEFAULT = ("rsi", "macd", "supertrend", "atr")
 
 
 class GetIndicatorsInput(ToolInput):
-    symbol: str = Field(description="Ticker")
+    symbol: str
     indicators: list[str] = Field(
         default=list(DEFAULT),
         max_length=MAX_INDICATORS,

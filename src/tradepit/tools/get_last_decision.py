@@ -39,8 +39,8 @@ def _tool_calls(payload: dict[str, Any]) -> list[str]:
 
 
 def get_last_decision(deps: AgentDeps, args: GetLastDecisionInput) -> GetLastDecisionOutput:
-    """The latest recorded trading decision (this run first, then the newest other run):
-    action, rationale, backend and the tools it used."""
+    """The latest recorded trading decision (this run first): action, rationale, backend
+    and tools used."""
     if deps.store is None:
         raise ToolUnavailableError("no decision journal in this session")
     wanted = args.symbol.strip().upper() if args.symbol else None

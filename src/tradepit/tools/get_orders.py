@@ -24,8 +24,8 @@ class GetOrdersOutput(ToolOutput):
 
 
 def get_orders(deps: AgentDeps, args: GetOrdersInput) -> GetOrdersOutput:
-    """Orders with their broker status, fills and bracket stop/target, newest first. Working
-    stop-loss/take-profit legs of filled orders are listed on their own."""
+    """Orders with broker status, fills and bracket stop/target, newest first (working
+    legs of filled orders listed on their own)."""
     listed = deps.broker.list_orders(args.status)
     ids = {o.id for o in listed}
     orders = [o for o in listed if o.parent_id is None or o.parent_id not in ids]

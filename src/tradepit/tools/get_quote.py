@@ -17,7 +17,7 @@ DAY = pd.Timedelta(days=1)
 
 
 class GetQuoteInput(ToolInput):
-    symbol: str = Field(description="Ticker, e.g. SPX")
+    symbol: str = Field(description="e.g. SPX")
 
 
 class GetQuoteOutput(ToolOutput):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class GetSignalInput(ToolInput):
-    symbol: str = Field(description="Ticker")
+    symbol: str
     strategy: str = "supertrend"
     timeframe: str = "1Day"
 

@@ -30,8 +30,8 @@ class GetStrategyConfigOutput(ToolOutput):
 
 
 def get_strategy_config(deps: AgentDeps, args: GetStrategyConfigInput) -> GetStrategyConfigOutput:
-    """A built-in strategy's parameters (tuned per symbol when a tuned config exists), the
-    tunable ranges, and the names of all strategies."""
+    """A built-in strategy's parameters (tuned per symbol if available), tunable ranges
+    and all strategy names."""
     symbol = resolve_symbol(deps, args.symbol) if args.symbol else None
     strategy, params, source = resolve_strategy(deps, args.strategy, symbol)
     ranges = [

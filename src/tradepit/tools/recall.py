@@ -3,31 +3,44 @@
 Both need `deps.memory`, a `tradepit.memory.service.MemoryScope` (the memory bound to this
 session's namespace); without one they fail with ToolUnavailableError. Recall is
 point-in-time: it reads the memory as of `deps.clock.now()`.
+
+With a symbol the feed knows, recall also reports how the past setups most like that
+symbol's situation now turned out: the `SETUPS_K` nearest situation vectors (see
+`tradepit.memory.situation`) within `SETUP_RADIUS`, each with the price move over its
+horizon. That is what the memory-aware rules model (`rules:<strategy>+recall`) trades on.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+import math
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from tradepit.tools._common import iso, pct
+from tradepit.memory.situation import HISTORY_BARS, Situation
+from tradepit.tools._common import iso, pct, recent_bars
 from tradepit.tools.base import Tool, ToolInput, ToolOutput
 from tradepit.tools.errors import ToolUnavailableError
 
 if TYPE_CHECKING:
     from tradepit.agent.deps import AgentDeps
-    from tradepit.memory.models import Recalled
+    from tradepit.memory.models import Recalled, Setup
     from tradepit.memory.service import MemoryScope
 
 TEXT_CHARS = 400
 """Longer memories are shown cut to this many characters (marked with an ellipsis)."""
+SETUPS_K = 10
+"""Past setups consulted per recall with a symbol."""
+SETUP_RADIUS = 1.0
+"""Largest Euclidean distance between situation vectors for a past setup to count as
+similar (each feature is in [-1, 1]; an opposite Supertrend alone is 2 apart)."""
+NEAREST_SHOWN = 3
 
 
 class RecallInput(ToolInput):
-    query: str = Field(min_length=2, max_length=500, description="What to recall")
-    symbol: str | None = Field(None, description="Ticker (general memories too)")
+    query: str = Field(min_length=2, max_length=500)
+    symbol: str | None = None
     k: int = Field(5, ge=1, le=10)
 
 
@@ -41,8 +54,29 @@ class MemoryItem(ToolOutput):
     score: float
 
 
+class SetupItem(ToolOutput):
+    time: str
+    symbol: str | None = None
+    action: str
+    distance: float
+    move_pct: float
+    """The symbol's price move over the decision's horizon."""
+
+
+class SetupStats(ToolOutput):
+    """Past setups similar to the symbol's situation now, with outcomes known by now."""
+
+    n: int
+    up: int
+    """Setups after which the price rose over the horizon (a long entry would have won)."""
+    down: int
+    mean_move_pct: float | None = None
+    nearest: list[SetupItem]
+
+
 class RecallOutput(ToolOutput):
     memories: list[MemoryItem]
+    setups: SetupStats | None = None
 
 
 class RememberInput(ToolInput):
@@ -80,10 +114,58 @@ def _cut(text: str) -> str:
     return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1].rstrip() + "…"
 
 
+def situation_now(deps: AgentDeps, symbol: str, position: float = 0) -> Situation:
+    """`symbol`'s situation on its last completed daily bar at `deps.clock.now()` (the same
+    computation when a decision is journalled and when similar setups are looked up)."""
+    return Situation.from_bars(symbol, recent_bars(deps, symbol, "1Day", HISTORY_BARS), position)
+
+
+def move(setup: Setup) -> float:
+    """The price move over a past setup's horizon (buy-and-hold = realised - excess)."""
+    return setup.realised_return - setup.excess_return
+
+
+def similar_setups(scope: MemoryScope, situation: Situation, as_of: datetime) -> list[Setup]:
+    """The `SETUPS_K` nearest past setups within `SETUP_RADIUS`, resolved by `as_of`.
+    (chromadb's l2 space returns squared distances; they are made Euclidean here.)"""
+    found = scope.similar_setups(situation.vector(), as_of, k=SETUPS_K)
+    near = [s.model_copy(update={"distance": math.sqrt(max(s.distance, 0.0))}) for s in found]
+    return [s for s in near if s.distance <= SETUP_RADIUS]
+
+
+def _setups(deps: AgentDeps, scope: MemoryScope, symbol: str | None) -> SetupStats | None:
+    name = symbol.strip().upper() if symbol else ""
+    if not name or name not in deps.market.symbols():
+        return None
+    try:
+        situation = situation_now(deps, name)
+    except ValueError:  # no completed bars yet
+        return None
+    found = similar_setups(scope, situation, deps.clock.now())
+    moves = [move(s) for s in found]
+    return SetupStats(
+        n=len(found),
+        up=sum(m > 0 for m in moves),
+        down=sum(m < 0 for m in moves),
+        mean_move_pct=pct(sum(moves) / len(moves)) if moves else None,
+        nearest=[
+            SetupItem(
+                time=iso(s.created_at),
+                symbol=s.symbol,
+                action=s.action,
+                distance=round(s.distance, 3),
+                move_pct=pct(move(s)) or 0.0,
+            )
+            for s in found[:NEAREST_SHOWN]
+        ],
+    )
+
+
 def recall(deps: AgentDeps, args: RecallInput) -> RecallOutput:
-    """Your memory: past decisions with their outcomes, lessons, the user's notes.
-    Most relevant first."""
-    hits = _scope(deps).recall(args.query, deps.clock.now(), args.symbol, args.k)
+    """Past decisions with outcomes, lessons and the user's notes, most relevant first;
+    with a symbol, also how similar past setups turned out."""
+    scope = _scope(deps)
+    hits = scope.recall(args.query, deps.clock.now(), args.symbol, args.k)
     return RecallOutput(
         memories=[
             MemoryItem(
@@ -95,7 +177,8 @@ def recall(deps: AgentDeps, args: RecallInput) -> RecallOutput:
                 score=round(h.score, 3),
             )
             for h in hits
-        ]
+        ],
+        setups=_setups(deps, scope, args.symbol),
     )
 
 

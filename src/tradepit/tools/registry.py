@@ -2,7 +2,8 @@
 `execute` for one tool call and `approval_request` for chat orders above the threshold.
 
 Schemas are compacted (no titles, no ``$defs``, ``Optional[X]`` shown as ``X``) so that all
-tools together stay within the token budget measured by `schema_tokens`.
+tools together (16 with the memory tools `recall` and `remember`) stay within the token
+budget measured by `schema_tokens`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tradepit.tools import (
     get_signal,
     get_strategy_config,
     place_order,
+    recall,
     run_backtest,
 )
 from tradepit.tools._common import resolve_symbol
@@ -48,15 +50,18 @@ log = logging.getLogger(__name__)
 _MODULES = (
     get_quote, get_bars, get_indicators, get_signal, get_account, get_positions, get_orders,
     check_risk, place_order, cancel_order, close_position, run_backtest, get_strategy_config,
-    get_last_decision,
+    get_last_decision, recall,
 )  # fmt: skip
+MEMORY_TOOLS = frozenset({"recall", "remember"})
+"""Offered only with a memory (`default_tools(memory=True)`)."""
 TOKEN_MODEL = "gpt-4o"
 """Tokenizer used to measure schemas and prompts (litellm's offline tokenizer)."""
 
 
-def default_tools() -> list[Tool]:
-    """Every built-in tool, in a stable order."""
-    return [module.TOOL for module in _MODULES]
+def default_tools(memory: bool = True) -> list[Tool]:
+    """Every built-in tool, in a stable order; without `memory`, no recall/remember."""
+    tools = [*(module.TOOL for module in _MODULES), recall.REMEMBER_TOOL]
+    return tools if memory else [t for t in tools if t.name not in MEMORY_TOOLS]
 
 
 def tools_by_name(tools: Iterable[Tool]) -> dict[str, Tool]:
@@ -142,10 +147,11 @@ def count_tokens(text: str = "", tools: list[dict[str, Any]] | None = None) -> i
     total = litellm.token_counter(model=TOKEN_MODEL, messages=messages, tools=tools)
     if not tools:
         return total
-    return total - litellm.token_counter(model=TOKEN_MODEL, messages=messages) + _tokens(text)
+    return total - litellm.token_counter(model=TOKEN_MODEL, messages=messages) + text_tokens(text)
 
 
-def _tokens(text: str) -> int:
+def text_tokens(text: str) -> int:
+    """Tokens of `text` alone (no message framing), with the same tokenizer."""
     import litellm
 
     return litellm.token_counter(model=TOKEN_MODEL, text=text) if text else 0
@@ -156,7 +162,7 @@ def schema_tokens(tools: Sequence[Tool], fmt: Literal["openai", "anthropic"]) ->
     Anthropic format as the tokens of its JSON text."""
     if fmt == "openai":
         return count_tokens("", openai_schemas(tools))
-    return _tokens(json.dumps(anthropic_schemas(tools), separators=(",", ":")))
+    return text_tokens(json.dumps(anthropic_schemas(tools), separators=(",", ":")))
 
 
 # -- execution ----------------------------------------------------------------------------

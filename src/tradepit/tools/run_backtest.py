@@ -24,7 +24,7 @@ MIN_BARS = 30
 
 class RunBacktestInput(ToolInput):
     strategy: str = Field(description="Strategy name")
-    symbol: str = Field(description="Ticker")
+    symbol: str
     start: date | None = Field(None, description="Default: 5 years back")
     end: date | None = Field(None, description="Default: now")
     params: dict[str, Any] | None = Field(None, description="Parameter overrides")

@@ -49,6 +49,11 @@ def test_open_app_is_offline_and_persists_the_paper_account(tmp_path: Path):
         reply = app.service.chat("t", "buy 10 MSFT")
         assert reply.actions == {"MSFT": "buy"}
     with open_app(settings) as again:
-        [order] = [o for o in again.broker.list_orders("open") if o.parent_id is None]
+        # chat at the end of the data fills at the last price: the fill and the position
+        # come back after the restart, the protective stop keeps resting
+        [order] = [o for o in again.broker.list_orders("all") if o.parent_id is None]
         assert order.client_order_id == "chat-t-1-MSFT-buy"
+        assert order.status.value == "filled"
+        assert again.broker.get_position("MSFT").qty == 10
+        assert [o.order_class for o in again.broker.list_orders("open")] != []
         assert again.store.list_decisions("chat-t")[0].decision.action == "buy"

@@ -35,7 +35,7 @@ def test_ask_rsi_and_an_order(cli):
     assert order.exit_code == 0
     reply = json.loads(order.stdout)
     assert reply["status"] == "answered" and reply["actions"] == {"MSFT": "buy"}
-    assert "not filled yet" in reply["text"] and "stop 82.19" in reply["text"]
+    assert "filled 10 at 83.87" in reply["text"] and "stop 82.19" in reply["text"]
 
 
 def test_big_order_waits_for_approval_across_invocations(cli):

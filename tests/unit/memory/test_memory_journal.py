@@ -154,6 +154,28 @@ def test_situation_from_a_snapshot_view():
     assert Situation.from_view(View()).ret_5d is None
 
 
+def test_situation_from_bars_matches_the_agents_snapshot():
+    """The journal and the setup lookup (from bars) see what the decision prompt shows."""
+    from tests.unit.tools.harness import Market, make_deps
+
+    from tradepit.agent.snapshot import symbol_view
+    from tradepit.tools.recall import situation_now
+
+    deps = make_deps(Market())
+    view = symbol_view(deps, "MSFT")
+    sit = situation_now(deps, "MSFT", position=5)
+    assert (sit.at, sit.price, sit.position, sit.supertrend_dir) == (
+        view.bar_time, float(view.close), 1, view.supertrend_dir,
+    )  # fmt: skip
+    assert sit.rsi14 == pytest.approx(view.rsi14, abs=0.05)  # warm-up: 250 vs 400 bars
+    assert sit.macd_hist == pytest.approx(view.macd_hist, abs=1e-3)
+    assert sit.atr_pct == pytest.approx(view.atr14 / float(view.close), rel=1e-3)
+    closes = deps.market.get_bars("MSFT", "1Day")["close"].to_numpy()
+    assert sit.ret_20d == pytest.approx(closes[-1] / closes[-21] - 1)
+    few = Situation.from_bars("MSFT", deps.market.get_bars("MSFT", "1Day").iloc[:3])
+    assert few.rsi14 is None and few.supertrend_dir is None and len(few.vector()) == 6
+
+
 def test_memory_persists_across_restarts(open_memory, tmp_path):
     first = open_memory()
     decision = first.record_decision(NS, situation(), "buy", T0, rationale="breakout on volume")

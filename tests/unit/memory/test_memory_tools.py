@@ -10,6 +10,7 @@ import pytest
 from tests.unit.memory.conftest import T0, day, situation
 
 from tradepit.agent.backends.base import ToolCall
+from tradepit.bootstrap import build_feed
 from tradepit.clock import ReplayClock
 from tradepit.tools import recall
 from tradepit.tools.registry import execute, input_schema, tools_by_name
@@ -24,8 +25,10 @@ def run(deps, name: str, **arguments) -> dict:
 
 @pytest.fixture
 def deps(memory):
-    """Only what the memory tools read: the scoped memory and the clock."""
-    return SimpleNamespace(memory=memory.scope("user:alice"), clock=ReplayClock(T0), run_id="t")
+    """Only what the memory tools read: the scoped memory, the clock and the market."""
+    clock = ReplayClock(T0)
+    scope = memory.scope("user:alice")
+    return SimpleNamespace(memory=scope, clock=clock, market=build_feed(clock), run_id="t")
 
 
 def test_recall_returns_memories_with_outcomes_as_of_the_clock(deps, memory):

@@ -19,6 +19,7 @@ TABLES = {
     "runs",
     "model_calls",
     "trading_flags",
+    "memory_entries",
 }
 
 
@@ -31,7 +32,7 @@ def _diff(store: Store, metadata: sa.MetaData) -> list:
 def test_migrations_ship_inside_the_package():
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert MIGRATIONS_DIR.parent.name == "storage"
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
 
 
 def test_migrate_from_another_cwd_creates_every_table(database, tmp_path, monkeypatch):
@@ -68,3 +69,26 @@ def test_downgrade_to_base_removes_everything(store: Store):
     assert set(sa.inspect(store.engine).get_table_names()) <= {"alembic_version"}
     store.migrate()
     assert set(sa.inspect(store.engine).get_table_names()) >= TABLES
+
+
+def test_a_memory_table_created_before_its_migration_is_kept(database):
+    """An earlier memory build created `memory_entries` itself; 0003 adopts it."""
+    from datetime import UTC, datetime
+
+    from tradepit.storage.orm import MemoryEntryRow
+
+    store = database.open()
+    try:
+        store.migrate("0002")
+        MemoryEntryRow.__table__.create(store.engine)
+        row = {"id": "e1", "namespace": "user:a", "kind": "note", "text": "keep me",
+               "content_hash": "h", "importance": 1.0, "chunks": 1, "rationale": "",
+               "created_at": datetime(2020, 1, 1, tzinfo=UTC)}  # fmt: skip
+        with store.engine.begin() as conn:
+            conn.execute(MemoryEntryRow.__table__.insert(), [row])
+        store.migrate()
+        assert store.schema_revision() == head_revision() and _diff(store, Base.metadata) == []
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT text FROM memory_entries")).scalar() == "keep me"
+    finally:
+        store.close()

@@ -24,7 +24,7 @@ SCHEMA_BUDGET = 1500
 EXPECTED = {
     "get_quote", "get_bars", "get_indicators", "get_signal", "get_account", "get_positions",
     "get_orders", "check_risk", "place_order", "cancel_order", "close_position", "run_backtest",
-    "get_strategy_config", "get_last_decision",
+    "get_strategy_config", "get_last_decision", "recall", "remember",
 }  # fmt: skip
 
 
@@ -44,6 +44,12 @@ def test_default_tools_are_named_and_described() -> None:
     for tool in tools:
         assert 20 < len(tool.description) < 300, tool.name
     assert {t.name for t in tools if t.places_orders} == {"place_order", "close_position"}
+
+
+def test_memory_tools_are_offered_only_with_a_memory() -> None:
+    without = [t.name for t in default_tools(memory=False)]
+    assert set(without) == EXPECTED - {"recall", "remember"}
+    assert without == [t.name for t in default_tools() if t.name in without]  # same order
 
 
 def test_openai_schemas_are_valid_function_definitions() -> None:

@@ -1,7 +1,8 @@
 """Model backends: litellm (providers and local servers), rules (offline), replay.
 
 `make_backend(spec, settings)` picks one by its spec: ``rules:<strategy>``,
-``replay:<run>`` or a litellm model string (optionally ``<model>@<base_url>``).
+``rules:<strategy>+recall`` (consults its memory before entries), ``replay:<run>`` or a
+litellm model string (optionally ``<model>@<base_url>``).
 Heavy imports (litellm) happen only when that backend is chosen.
 """
 
@@ -28,7 +29,10 @@ def make_backend(
     kind, _, rest = spec.partition(":")
     if kind == "rules":
         from tradepit.agent.backends.rules import RulesBackend
+        from tradepit.agent.backends.rules_recall import SUFFIX, RulesRecallBackend
 
+        if rest.endswith(SUFFIX):
+            return RulesRecallBackend(rest.removesuffix(SUFFIX) or "supertrend")
         return RulesBackend(rest or "supertrend")
     if kind == "replay":
         from tradepit.agent.backends.replay import ReplayBackend

@@ -11,6 +11,9 @@ Cycle / battle (the last user message is a decision prompt with a ``Symbols:`` l
 3. a final text with one ``DECISION: <SYMBOL> <action> - <rationale>`` line per symbol that
    reports the broker's real answers.
 
+Subclasses add reads to the first step (`_reads`) and may veto an entry (`_veto`): see
+`rules_recall` (``rules:<strategy>+recall``), which consults the memory.
+
 Chat: `intents.parse_intent` maps the request to tool calls; the answer is written from the
 tool results (see `rules_answers`).
 """
@@ -81,7 +84,7 @@ class RulesBackend:
         offered = {t.get("function", t).get("name") for t in tools}
         symbols = decision_symbols(text)
         if symbols is not None:
-            planned, answer = self._cycle(symbols, steps)
+            planned, answer = self._cycle(symbols, steps, offered)
         else:
             planned, answer = self._chat(parse_intent(text), steps)
         missing = sorted({name for name, _ in planned} - offered)
@@ -95,10 +98,14 @@ class RulesBackend:
 
     # -- cycles ----------------------------------------------------------------------------
 
-    def _cycle(self, symbols: Sequence[str], steps: list[Step]) -> tuple[list, str]:
+    def _reads(self, symbols: Sequence[str], offered: set[str]) -> list:
+        """The first calls of a cycle: the account and each symbol's signal."""
+        reads = [("get_signal", {"symbol": s, "strategy": self.strategy}) for s in symbols]
+        return [("get_account", {}), *reads]
+
+    def _cycle(self, symbols: Sequence[str], steps: list[Step], offered: set[str]) -> tuple:
         if not steps:
-            reads = [("get_signal", {"symbol": s, "strategy": self.strategy}) for s in symbols]
-            return [("get_account", {}), *reads], ""
+            return self._reads(symbols, offered), ""
         plans = {s: self._plan(s, steps) for s in symbols}
         acted = any(step.name in ORDER_TOOLS for step in steps)
         if not acted:
@@ -107,7 +114,7 @@ class RulesBackend:
                 return calls, ""
         lines = []
         for symbol, (action, why, planned) in plans.items():
-            results = [describe(s) for s in steps if s.name in ORDER_TOOLS and _about(s, symbol)]
+            results = [describe(s) for s in steps if s.name in ORDER_TOOLS and about(s, symbol)]
             if planned and not results:
                 results = ["no order was sent"]
             outcome = f" {' '.join(results)}" if results else ""
@@ -116,7 +123,7 @@ class RulesBackend:
 
     def _plan(self, symbol: str, steps: list[Step]) -> tuple[str, str, list]:
         """(action, rationale, tool calls) for `symbol` from its signal and the account."""
-        signal = next((s for s in steps if s.name == "get_signal" and _about(s, symbol)), None)
+        signal = next((s for s in steps if s.name == "get_signal" and about(s, symbol)), None)
         if signal is None or not signal.ok:
             why = describe(signal) if signal else "no signal was computed"
             return "hold", f"no decision possible: {why}", []
@@ -129,6 +136,9 @@ class RulesBackend:
         if want == held:
             return "hold", f"{basis}: already aligned", []
         calls: list = [("close_position", {"symbol": symbol})] if held else []
+        veto = self._veto(symbol, want, steps) if want else None
+        if veto:
+            return ("close" if held else "hold"), f"{basis}; entry skipped: {veto}", calls
         account = next((s for s in steps if s.name == "get_account" and s.ok), None)
         if want and account is None:
             return (
@@ -140,6 +150,11 @@ class RulesBackend:
             calls.append(("place_order", self._entry(symbol, r, account.result["equity"])))
         action = "close" if not want else ("buy" if want > 0 else "sell")
         return action, basis, calls
+
+    def _veto(self, symbol: str, want: int, steps: list[Step]) -> str | None:
+        """Why not to enter `want` (+1 long, -1 short) now, or None: no veto here (the
+        memory-aware variant overrides this)."""
+        return None
 
     def _entry(self, symbol: str, signal: dict[str, Any], equity: float) -> dict[str, Any]:
         long = signal["target"] > 0
@@ -190,5 +205,5 @@ class RulesBackend:
         return [("close_position", {"symbol": p["symbol"]}) for p in listing.result["positions"]]
 
 
-def _about(step: Step, symbol: str) -> bool:
+def about(step: Step, symbol: str) -> bool:
     return str(step.args.get("symbol", "")).upper() == symbol

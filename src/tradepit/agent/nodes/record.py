@@ -6,14 +6,17 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from tradepit.agent.memory import remember_turn
 from tradepit.agent.state import AgentContext, AgentState
 
 
 def record(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Decision, rationale, tool calls, verdicts, orders and fills go to the journal."""
+    """Decision, rationale, tool calls, verdicts, orders and fills go to the journal; in
+    cycles and battles, the decisions also go to the memory (and due outcomes are scored)."""
     ctx = runtime.context
     if ctx.recorder is not None:
         ctx.recorder.decisions(ctx.deps, state, ctx.thread_id)
+    remember_turn(ctx.deps, state)
     return {}
 
 

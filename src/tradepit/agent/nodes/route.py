@@ -1,5 +1,6 @@
 """route: start a turn (chat message, cycle or battle tick) with fresh per-turn counters;
-in chat, also the system prompt and a bounded, well-formed conversation."""
+in chat, also the system prompt (with the memories relevant to the message) and a bounded,
+well-formed conversation."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from tradepit.agent.budget import new_usage
+from tradepit.agent.memory import chat_memories
 from tradepit.agent.state import AgentContext, AgentState, Message, replaced
 from tradepit.prompts import system_prompt
 
@@ -28,7 +30,8 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         if messages != history:
             update["messages"] = replaced(messages)
         update["turn_start"] = max(0, len(messages) - 1)
-        update["system"] = system_prompt(deps, "chat")
+        text = str(messages[-1].get("content") or "") if messages else ""
+        update["system"] = system_prompt(deps, "chat", memories=chat_memories(deps, text))
     return update
 
 

@@ -1,4 +1,5 @@
-"""snapshot: one frozen point-in-time view per tick, rendered into the decision prompt."""
+"""snapshot: one frozen point-in-time view per tick, rendered into the decision prompt with
+the memories most relevant to it (see `tradepit.agent.memory`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
+from tradepit.agent.memory import decision_memories
 from tradepit.agent.nodes._common import aborted, is_aborted
 from tradepit.agent.snapshot import MarketSnapshot, build_snapshot
 from tradepit.agent.state import AgentContext, AgentState
@@ -24,7 +26,7 @@ def snapshot(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
             snap = MarketSnapshot.model_validate(given).with_portfolio(deps)
         else:
             snap = build_snapshot(deps, deps.symbols)
-        prompt = decision_prompt(snap, deps.symbols or None)
+        prompt = decision_prompt(snap, deps.symbols or None, decision_memories(deps, snap))
         system = system_prompt(deps, mode)
     except TradepitError as e:
         return {"outcome": aborted(e)}
