@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tradepit.cli_common import cli_errors
 from tradepit.cli_render import metrics_table, series_table, trades_table
-from tradepit.domain.errors import TradepitError
 
 app = typer.Typer(
     help="tradepit: LLM agents that trade. Offline by default.",
@@ -39,17 +39,7 @@ def _emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, default=str) + "\n")
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn expected errors into one red line and exit code 1 (2 for usage errors)."""
-    try:
-        yield
-    except TradepitError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    except ValueError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(2) from None
+_errors = cli_errors
 
 
 @contextmanager

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from tradepit.domain.errors import TradepitError
+from tradepit.cli_common import cli_errors, cli_settings
 
 if TYPE_CHECKING:
     from tradepit.agent.service import Reply
@@ -22,25 +20,8 @@ out = Console()
 err = Console(stderr=True)
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except TradepitError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    except ValueError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(2) from None
-
-
-def _settings() -> Any:
-    from tradepit.bootstrap import configure_process
-    from tradepit.config import Settings
-
-    settings = Settings()
-    configure_process(settings)
-    return settings
+_errors = cli_errors
+_settings = cli_settings
 
 
 def _print_reply(reply: Reply, as_json: bool) -> None:

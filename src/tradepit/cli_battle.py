@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradepit.domain.errors import TradepitError
+from tradepit.cli_common import cli_errors, cli_settings
 
 if TYPE_CHECKING:
     from tradepit.battle import Leaderboard, Progress
@@ -36,25 +36,8 @@ DEMO_MODELS = (
 DEMO_SYMBOLS = ("SPX", "IXIC", "MSFT")
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except TradepitError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    except ValueError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(2) from None
-
-
-def _settings() -> Settings:
-    from tradepit.bootstrap import configure_process
-    from tradepit.config import Settings
-
-    settings = Settings()
-    configure_process(settings)
-    return settings
+_errors = cli_errors
+_settings = cli_settings
 
 
 def _split(text: str) -> list[str]:

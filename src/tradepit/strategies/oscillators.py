@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from tradepit import indicators
 from tradepit.strategies.base import (
@@ -15,23 +15,14 @@ from tradepit.strategies.base import (
     hold_from_events,
     ohlc,
 )
+from tradepit.strategies.trend import MacdCrossParams
 
 
-class MacdRsiParams(StrategyParams):
-    fast: int = Field(12, ge=2, le=50)
-    slow: int = Field(26, ge=5, le=100)
-    signal: int = Field(9, ge=2, le=30)
+class MacdRsiParams(MacdCrossParams):
     rsi_length: int = Field(14, ge=2, le=50)
     overbought: float = Field(70.0, ge=50.0, le=95.0)
     oversold: float = Field(30.0, ge=5.0, le=50.0)
     stop_pct: float = Field(0.02, ge=0.005, le=0.2)
-    allow_short: bool = True
-
-    @model_validator(mode="after")
-    def _fast_below_slow(self) -> MacdRsiParams:
-        if self.fast >= self.slow:
-            raise ValueError("fast must be shorter than slow")
-        return self
 
 
 class MacdRsi(Strategy):
