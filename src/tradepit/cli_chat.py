@@ -9,7 +9,6 @@ refuses to start. `register(app)` adds the command to the main CLI;
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -30,7 +29,7 @@ def chat(
     from tradepit.chat_ui import APP_FILE
     from tradepit.chat_ui.auth import auth_mode
     from tradepit.chat_ui.workdir import prepare
-    from tradepit.config import Settings
+    from tradepit.config import Settings, export_to_library
 
     try:
         settings = Settings()
@@ -43,7 +42,7 @@ def chat(
     if "chainlit.config" in sys.modules:
         err.print("[bold red]error:[/] chainlit was imported before its directory was set")
         raise typer.Exit(1)
-    os.environ["CHAINLIT_APP_ROOT"] = str(directory)  # read when chainlit is imported
+    export_to_library("CHAINLIT_APP_ROOT", str(directory))  # read when chainlit is imported
     err.print(
         f"tradepit chat on http://{host}:{port} (model {settings.model}, "
         f"{'password login' if mode == 'password' else 'local user, no login'}; "

@@ -159,6 +159,12 @@ class Settings(BaseSettings):
         return {k: v for k, v in self.__dict__.items() if isinstance(v, SecretStr)}
 
 
+def export_to_library(name: str, value: str) -> None:
+    """Hand a value to a third-party library that reads only its environment (Chainlit's
+    app root and token secret). The one place besides Settings that touches os.environ."""
+    os.environ[name] = value
+
+
 def normalise_database_url(url: str) -> str:
     """Accept plain postgresql:// URLs and route them to the psycopg 3 driver."""
     for prefix in ("postgresql://", "postgres://"):

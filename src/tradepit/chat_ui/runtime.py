@@ -3,7 +3,6 @@ Built once when Chainlit loads the app; holds nothing that changes per conversat
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from tradepit.bootstrap import configure_process
 from tradepit.chat_ui.auth import AuthMode, auth_mode, auth_secret
 from tradepit.chat_ui.models import ModelChoices, model_choices
 from tradepit.chat_ui.workdir import chat_dir
-from tradepit.config import Settings
+from tradepit.config import Settings, export_to_library
 
 
 @dataclass(frozen=True)
@@ -30,5 +29,5 @@ def load_runtime(host: str, settings: Settings | None = None) -> Runtime:
     configure_process(settings)
     mode = auth_mode(settings, host)
     directory = chat_dir(settings)
-    os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(settings, directory)
+    export_to_library("CHAINLIT_AUTH_SECRET", auth_secret(settings, directory))
     return Runtime(settings, host, mode, model_choices(settings), directory)
