@@ -7,13 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
 
 from tradepit.integrations.events import NotifyEvent, Severity
-from tradepit.integrations.notify import RetryPolicy
-from tradepit.integrations.notify_http import post_json
-from tradepit.integrations.redact import Redactor, protect_logs
+from tradepit.integrations.notify_http import WebhookNotifier
 from tradepit.integrations.render import Message, clip, render, table_text
 
 COLORS = {Severity.INFO: 0x3498DB, Severity.WARNING: 0xF1C40F, Severity.CRITICAL: 0xE74C3C}
@@ -54,42 +51,14 @@ def discord_payload(event: NotifyEvent, username: str = "tradepit") -> dict[str,
     }
 
 
-class DiscordWebhookNotifier:
-    """Posts to a Discord webhook. The URL is a secret: masked in payloads and in the HTTP
-    libraries' log records, and never part of `name`."""
+class DiscordWebhookNotifier(WebhookNotifier):
+    """Posts to a Discord webhook (see `WebhookNotifier` for how the URL is protected)."""
 
-    def __init__(
-        self,
-        url: SecretStr,
-        *,
-        name: str = "discord",
-        username: str = "tradepit",
-        client: httpx.Client | None = None,
-        retry: RetryPolicy | None = None,
-        redactor: Redactor | None = None,
-        timeout_s: float = 10.0,
-    ) -> None:
-        self._url = url
-        self._name = name
+    default_name = "discord"
+
+    def __init__(self, url: SecretStr, *, username: str = "tradepit", **options: Any) -> None:
+        super().__init__(url, **options)
         self.username = username
-        self._own_client = client is None
-        self._client = client or httpx.Client(timeout=timeout_s)
-        self._retry = retry or RetryPolicy()
-        self._redactor = redactor or Redactor()
-        self._redactor.add(url)
-        protect_logs(url)
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def send(self, event: NotifyEvent) -> None:
-        payload = discord_payload(event, self.username)
-        url = self._url.get_secret_value()
-        self._retry.call(
-            self._name, lambda: post_json(self._client, url, payload, self._name, self._redactor)
-        )
-
-    def close(self) -> None:
-        if self._own_client:
-            self._client.close()
+    def payload(self, event: NotifyEvent) -> dict[str, Any]:
+        return discord_payload(event, self.username)

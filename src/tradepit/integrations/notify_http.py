@@ -8,13 +8,16 @@ import json
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
+from tradepit.integrations.events import NotifyEvent
 from tradepit.integrations.notify import (
     NotifyRateLimitedError,
     NotifyRejectedError,
     NotifyUnavailableError,
+    RetryPolicy,
 )
-from tradepit.integrations.redact import Redactor
+from tradepit.integrations.redact import Redactor, protect_logs
 
 MAX_CODE_CHARS = 200
 
@@ -84,3 +87,48 @@ def _code(response: httpx.Response) -> str:
     else:
         text = response.text.strip() or response.reason_phrase
     return text[:MAX_CODE_CHARS]
+
+
+class WebhookNotifier:
+    """Posts each event as JSON to a webhook URL. The URL is a secret: masked in payloads
+    and in the HTTP libraries' log records, and never part of `name`. Subclasses give the
+    target's `payload(event)`."""
+
+    default_name = "webhook"
+
+    def __init__(
+        self,
+        url: SecretStr,
+        *,
+        name: str | None = None,
+        client: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        redactor: Redactor | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._url = url
+        self._name = name or self.default_name
+        self._own_client = client is None
+        self._client = client or httpx.Client(timeout=timeout_s)
+        self._retry = retry or RetryPolicy()
+        self._redactor = redactor or Redactor()
+        self._redactor.add(url)
+        protect_logs(url)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def payload(self, event: NotifyEvent) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def send(self, event: NotifyEvent) -> None:
+        payload = self.payload(event)
+        url = self._url.get_secret_value()
+        self._retry.call(
+            self._name, lambda: post_json(self._client, url, payload, self._name, self._redactor)
+        )
+
+    def close(self) -> None:
+        if self._own_client:
+            self._client.close()

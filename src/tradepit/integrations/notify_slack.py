@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.error import URLError
 
-import httpx
 from pydantic import SecretStr
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -24,7 +23,7 @@ from tradepit.integrations.notify import (
     NotifyUnavailableError,
     RetryPolicy,
 )
-from tradepit.integrations.notify_http import post_json
+from tradepit.integrations.notify_http import WebhookNotifier
 from tradepit.integrations.redact import Redactor, protect_logs
 from tradepit.integrations.render import Message, clip, render, table_text
 
@@ -75,43 +74,14 @@ def slack_payload(event: NotifyEvent) -> dict[str, Any]:
     return {"text": clip(escape(message.title), 3000), "blocks": slack_blocks(message)}
 
 
-class SlackWebhookNotifier:
-    """Posts to a Slack incoming webhook. The URL is a secret: it is masked in payloads and
-    in the HTTP libraries' log records, and never part of `name`."""
+class SlackWebhookNotifier(WebhookNotifier):
+    """Posts to a Slack incoming webhook (see `WebhookNotifier` for how the URL is
+    protected)."""
 
-    def __init__(
-        self,
-        url: SecretStr,
-        *,
-        name: str = "slack-webhook",
-        client: httpx.Client | None = None,
-        retry: RetryPolicy | None = None,
-        redactor: Redactor | None = None,
-        timeout_s: float = 10.0,
-    ) -> None:
-        self._url = url
-        self._name = name
-        self._own_client = client is None
-        self._client = client or httpx.Client(timeout=timeout_s)
-        self._retry = retry or RetryPolicy()
-        self._redactor = redactor or Redactor()
-        self._redactor.add(url)
-        protect_logs(url)
+    default_name = "slack-webhook"
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def send(self, event: NotifyEvent) -> None:
-        payload = slack_payload(event)
-        url = self._url.get_secret_value()
-        self._retry.call(
-            self._name, lambda: post_json(self._client, url, payload, self._name, self._redactor)
-        )
-
-    def close(self) -> None:
-        if self._own_client:
-            self._client.close()
+    def payload(self, event: NotifyEvent) -> dict[str, Any]:
+        return slack_payload(event)
 
 
 def web_client(token: SecretStr, base_url: str, timeout_s: float = 10.0) -> WebClient:
