@@ -1,9 +1,12 @@
-"""Composition root: Settings -> adapters (store, point-in-time feed over the bundled data,
-paper broker persisted in the store, risk gate, checkpointer, model backend, memory) ->
-service.
+"""Composition root: Settings -> adapters (store, market data, broker, risk gate,
+checkpointer, model backend, memory) -> service.
 
-The only place that wires adapters together. Offline by default: a replay clock at the end
-of the bundled data for chat, a replay clock driven by the loop for runs.
+The only place that wires adapters together (the live adapters come from
+`bootstrap_live`). Offline by default: the point-in-time feed over the bundled data on a
+replay clock (at the end of the data for chat, driven by the loop for runs) and the paper
+broker persisted in the store. With live data (`TRADEPIT_DATA=alpaca`, or
+`TRADEPIT_BROKER=alpaca`): the real clock, Alpaca's market data, and the Alpaca account
+(reconciled first) or the paper broker on the live feed.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from tradepit.agent.deps import AgentDeps
 from tradepit.agent.graph import build_graph
 from tradepit.agent.service import AgentService, chat_run
 from tradepit.broker import PaperBroker, PaperConfig
-from tradepit.clock import ReplayClock
+from tradepit.clock import ReplayClock, SystemClock
 from tradepit.config import Settings
 from tradepit.domain.errors import ConfigError, NoDataError
 from tradepit.market import HistoricalSource, PointInTimeFeed
@@ -40,7 +43,8 @@ if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from tradepit.agent.backends.base import ModelBackend
-    from tradepit.domain.ports import Clock
+    from tradepit.domain.ports import Broker, Clock, MarketData
+    from tradepit.integrations.hub import NotificationHub
     from tradepit.memory.service import Memory
 
 log = logging.getLogger(__name__)
@@ -108,8 +112,11 @@ def build_broker(
     return PaperBroker(clock, feed.get_asset, config, store, account_id)
 
 
-def mark_to_market(broker: PaperBroker, feed: PointInTimeFeed, symbols: Iterable[str]) -> None:
-    """Give the paper broker the feed's latest prices (it needs one to accept an order)."""
+def mark_to_market(broker: Broker, feed: MarketData, symbols: Iterable[str]) -> None:
+    """Give the paper broker the feed's latest prices (it needs one to accept an order);
+    a real broker knows its prices (nothing to do)."""
+    if not isinstance(broker, PaperBroker):
+        return
     for symbol in symbols:
         try:
             broker.mark(symbol, feed.latest_quote(symbol).last)
@@ -195,11 +202,31 @@ class App:
     settings: Settings
     store: Store
     clock: Clock
-    feed: PointInTimeFeed
-    broker: PaperBroker
+    feed: MarketData
+    broker: Broker
     backend: ModelBackend
     service: AgentService
     memory: Memory | None = None
+    account_id: str = ""
+    """The store's id of the broker account (equity points, ledger, summaries)."""
+    live: bool = False
+    """Real clock and live data (else a replay over the bundled data)."""
+    hub: NotificationHub | None = None
+    symbols: tuple[str, ...] = ()
+    """The symbols marked before each turn (empty: every bundled symbol; live: positions)."""
+
+    def watched(self) -> list[str]:
+        """Symbols worth showing and marking: the given ones, else every bundled symbol
+        (replay) or the held ones (live: the tradable universe is thousands)."""
+        if self.symbols:
+            return list(self.symbols)
+        if not self.live:
+            return list(self.feed.symbols())
+        return sorted({p.symbol for p in self.broker.get_positions()})
+
+    def refresh(self) -> None:
+        """Mark the paper broker to the feed (a real broker needs nothing)."""
+        mark_to_market(self.broker, self.feed, self.watched())
 
 
 @contextmanager
@@ -213,27 +240,59 @@ def open_app(
     limits: RiskLimits | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
     namespace: Callable[[AgentDeps], str] = memory_namespace,
+    confirm_live: bool = False,
+    fill_at_last_price: bool | None = None,
+    hub: NotificationHub | None = None,
 ) -> Iterator[App]:
     """Wire everything from `settings`. Offline defaults: bundled data, a replay clock at
     its end, the paper account `settings.account_id`, the model `settings.model`, the
-    memory of `settings.memory_backend`, each turn in the namespace `namespace(deps)`."""
+    memory of `settings.memory_backend`, each turn in the namespace `namespace(deps)`.
+
+    Live data (`settings.data_source() == "alpaca"`): `clock` defaults to the real clock;
+    the Alpaca broker is reconciled before the app is handed out (ReconciliationError
+    otherwise) and needs `confirm_live` for a live account. Orders fill at the last price
+    (`fill_at_last_price`) by default in chat (no clock given); a loop feeds bars instead.
+    `hub` gets alerts (data outages, reconciliation failures); default: the configured
+    notification targets."""
+    from tradepit import bootstrap_live as live_parts
+
     settings = settings or Settings()
     configure_process(settings)
+    broker_name = live_parts.check_broker(settings)
+    live = settings.data_source() == "alpaca"
     with ExitStack() as stack:
         store = open_store(settings)
         stack.callback(store.close)
-        source = bundled_source()
-        at_end_of_data = clock is None
-        clock = clock or ReplayClock(end_of_data(source))
-        feed = build_feed(clock, source)
-        broker = build_broker(
-            settings,
-            clock,
-            feed,
-            store,
-            account_id or settings.account_id,
-            fill_at_last_price=at_end_of_data,
-        )
+        if hub is None:
+            hub = build_notification_hub(settings)
+            stack.callback(hub.close)
+        chat_fills = clock is None if fill_at_last_price is None else fill_at_last_price
+        broker: Broker
+        if live:
+            clock = clock or SystemClock()
+            alerts = Alerts(hub, clock)
+            if broker_name == "alpaca":
+                alpaca = live_parts.open_alpaca_broker(clock, confirm_live=confirm_live)
+                feed: MarketData = live_parts.open_market(clock, assets=alpaca, alert=alerts.data)
+                account = live_parts.alpaca_account_id(alpaca)
+                live_parts.reconcile_on_start(alpaca, store, account, clock, alerts.error)
+                broker = alpaca
+            else:
+                feed = live_parts.open_market(clock, alert=alerts.data)
+                account = account_id or settings.account_id
+                broker = live_parts.LivePaperBroker(
+                    clock, feed.get_asset,
+                    paper_config(settings, fill_at_last_price=chat_fills), store, account,
+                    last_price=lambda symbol: feed.latest_quote(symbol).last,
+                )  # fmt: skip
+        else:
+            source = bundled_source()
+            clock = clock or ReplayClock(end_of_data(source))
+            feed = build_feed(clock, source)
+            account = account_id or settings.account_id
+            broker = build_broker(
+                settings, clock, feed, store, account, fill_at_last_price=chat_fills
+            )
         backend = make_backend(model or settings.model, settings, store)
         saver = checkpointer or stack.enter_context(open_checkpointer(settings))
         limits = limits or RiskLimits()
@@ -248,15 +307,18 @@ def open_app(
             symbols=tuple(s.upper() for s in symbols),
             home=settings.home,
         )
-        marked = tuple(deps.symbols) or tuple(feed.symbols())
         memory = open_memory(settings, store)
+        app = App(
+            settings, store, clock, feed, broker, backend, None, memory,  # type: ignore[arg-type]
+            account_id=account, live=live, hub=hub, symbols=deps.symbols,
+        )  # fmt: skip
 
         def prepare(turn: AgentDeps) -> None:
-            mark_to_market(broker, feed, marked)
+            app.refresh()
             if memory is not None:
                 turn.memory = memory.scope(namespace(turn))
 
-        service = AgentService(
+        app.service = AgentService(
             deps,
             backend,
             build_graph(saver),
@@ -264,4 +326,33 @@ def open_app(
             limits=BudgetLimits.from_settings(settings),
             prepare=prepare,
         )
-        yield App(settings, store, clock, feed, broker, backend, service, memory)
+        yield app
+
+
+def build_notification_hub(settings: Settings) -> NotificationHub:
+    """The configured notification targets (a hub without routes does nothing)."""
+    from tradepit.integrations.targets import build_hub
+
+    return build_hub(settings)
+
+
+class Alerts:
+    """Alerts of the live adapters as notification events (critical outages)."""
+
+    def __init__(self, hub: NotificationHub, clock: Clock) -> None:
+        self.hub, self.clock = hub, clock
+
+    def data(self, message: str, context: dict[str, object]) -> None:
+        from tradepit.integrations.events import ServiceAlert
+
+        self.hub.publish(
+            ServiceAlert(
+                at=self.clock.now(), alert="error", component="alpaca-data",
+                error_type="DataUnavailableError", message=message, level="critical",
+            )
+        )  # fmt: skip
+
+    def error(self, error: BaseException) -> None:
+        from tradepit.integrations.events import ServiceAlert
+
+        self.hub.publish(ServiceAlert.from_error("alpaca-broker", error, self.clock.now()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -88,22 +89,26 @@ def run(
     interval: Annotated[str, typer.Option(help="Cycle interval (15m, 1h, 1d).")] = "15m",
     once: Annotated[bool, typer.Option(help="Run the next cycle only.")] = False,
     start: Annotated[str | None, typer.Option(help="Replay start date (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Replay end date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Replay / live end date (YYYY-MM-DD).")] = None,
     speed: Annotated[float, typer.Option(help="Replay speed-up; 0 = no waiting.")] = 0.0,
     cycles: Annotated[int | None, typer.Option(help="Stop after this many cycles.")] = None,
     run_id: Annotated[str | None, typer.Option(help="Run id (same id = resume).")] = None,
+    calendar: Annotated[
+        str | None, typer.Option(help="Exchange calendar (XNYS; 24/7 for crypto).")
+    ] = None,
+    notify: Annotated[
+        bool | None,
+        typer.Option(help="Send fills, rejections, alerts, daily summaries (default: live)."),
+    ] = None,
+    confirm_live: Annotated[
+        bool,
+        typer.Option("--confirm-live", help="Confirm live trading (TRADEPIT_ALPACA_LIVE=true)."),
+    ] = False,
 ) -> None:
-    """The autonomous loop, offline on a replay clock over the bundled data. Rerun the same
-    command to resume after a stop or a crash."""
-    from tradepit.agent.loop import (
-        LoopPlan,
-        RunLoop,
-        default_run_id,
-        install_stop_handlers,
-        replay_window,
-    )
-    from tradepit.bootstrap import bundled_source, open_app
-    from tradepit.clock import ReplayClock
+    """The autonomous loop. Offline: on a replay clock over the bundled data. With live
+    data (TRADEPIT_DATA=alpaca or TRADEPIT_BROKER=alpaca): on the real clock, one cycle per
+    interval during market hours. Rerun the same command to resume after a stop or a crash."""
+    from tradepit.agent.schedule import calendar_for
     from tradepit.market.timeframe import canonical_timeframe
 
     with _errors():
@@ -113,30 +118,123 @@ def run(
             raise ValueError("give at least one symbol")
         if speed < 0:
             raise ValueError("--speed must be >= 0")
-        spec = model or settings.model
-        interval = canonical_timeframe(interval)
-        lo, hi = replay_window(bundled_source(), names, _date(start), _date(end))
-        rid = run_id or default_run_id(spec, names, interval, lo)
-        plan = LoopPlan(rid, spec, names, interval, lo, hi, once, speed, cycles)
-        clock = ReplayClock(lo)
-        with open_app(
-            settings, model=spec, clock=clock, account_id=f"paper-{rid}", symbols=names
-        ) as app:
-            stop = threading.Event()
-            restore = install_stop_handlers(stop)
-            try:
-                loop = RunLoop(
-                    plan, app.service, clock, app.feed, app.broker, app.store, stop, _on_cycle
-                )
-                result = loop.run()
-            finally:
-                restore()
-            account = app.broker.get_account()
+        live = settings.data_source() == "alpaca"
+        if live and (start is not None or speed):
+            raise ValueError("--start and --speed are for replays; a live run starts now")
+        options = _RunOptions(
+            names, model or settings.model, canonical_timeframe(interval), once, cycles,
+            run_id, calendar or calendar_for(names), live if notify is None else notify,
+            confirm_live,
+        )  # fmt: skip
+        runner = _run_live if live else _run_replay
+        result, account = runner(settings, options, _date(start), _date(end), speed)
     out.print(
         f"run {result.run_id}: {result.cycles} cycle(s) this time, status {result.status}, "
         f"equity {account.equity:,.2f} (cash {account.cash:,.2f})"
         + (f", {result.aborted} aborted" if result.aborted else "")
+        + (f", {result.missed} missed while down" if result.missed else "")
+        + (f", {result.skipped} skipped (outage)" if result.skipped else "")
     )
+
+
+@dataclass(frozen=True)
+class _RunOptions:
+    symbols: tuple[str, ...]
+    model: str
+    interval: str
+    once: bool
+    cycles: int | None
+    run_id: str | None
+    calendar: str
+    notify: bool
+    confirm_live: bool
+
+
+def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
+    from tradepit.agent.loop import LoopPlan, default_run_id, replay_window
+    from tradepit.bootstrap import bundled_source, open_app
+    from tradepit.clock import ReplayClock
+
+    lo, hi = replay_window(bundled_source(), o.symbols, start, end)
+    rid = o.run_id or default_run_id(o.model, o.symbols, o.interval, lo)
+    plan = LoopPlan(
+        rid, o.model, o.symbols, o.interval, lo, hi, o.once, speed, o.cycles, o.calendar
+    )
+    clock = ReplayClock(lo)
+    with open_app(
+        settings, model=o.model, clock=clock, account_id=f"paper-{rid}", symbols=o.symbols
+    ) as app:
+        return _drive(app, plan, o, fills=None), app.broker.get_account()
+
+
+def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
+    from tradepit.agent.fills import BarFills, BrokerFills
+    from tradepit.agent.loop import LoopPlan, default_run_id, stored_start
+    from tradepit.agent.schedule import ticks
+    from tradepit.bootstrap import open_app
+    from tradepit.bootstrap_live import LIVE_FILL_TIMEFRAME
+    from tradepit.market.timeframe import parse_timeframe
+
+    rid = o.run_id or default_run_id(o.model, o.symbols, o.interval, None)
+    with open_app(
+        settings, model=o.model, account_id=f"paper-{rid}", symbols=o.symbols,
+        confirm_live=o.confirm_live, fill_at_last_price=False,
+    ) as app:  # fmt: skip
+        first = stored_start(app.store, rid) or app.clock.now()
+        plan = LoopPlan(
+            rid, o.model, o.symbols, o.interval, first, end, o.once, 0.0, o.cycles, o.calendar,
+            live=True,
+        )  # fmt: skip
+        fills = (
+            BarFills(app.feed, app.broker, o.symbols, LIVE_FILL_TIMEFRAME)  # type: ignore[arg-type]
+            if settings.broker.lower() == "paper"
+            else BrokerFills(app.broker)
+        )
+        upcoming = next(ticks(app.clock.now(), None, parse_timeframe(o.interval), o.calendar))
+        out.print(
+            f"live run {rid} on {app.account_id}: next cycle at {upcoming:%Y-%m-%d %H:%M}Z "
+            f"({o.calendar} hours)"
+        )
+        return _drive(app, plan, o, fills=fills), app.broker.get_account()
+
+
+def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
+    """Run the loop with stop handlers (and notifications when asked for)."""
+    from tradepit.agent.loop import RunLoop, install_stop_handlers
+    from tradepit.agent.schedule import LivePacer
+
+    stop = threading.Event()
+    restore = install_stop_handlers(stop)
+    publisher, observers = _observers(app, plan, o.notify)
+    try:
+        pacer = LivePacer(app.clock, stop) if plan.live else None
+        loop = RunLoop(
+            plan, app.service, app.clock, app.feed, app.broker, app.store, stop, _on_cycle,
+            pacer=pacer, fills=fills, account_id=app.account_id, observers=observers,
+        )  # fmt: skip
+        return loop.run()
+    finally:
+        restore()
+        if publisher is not None:
+            publisher.close()
+
+
+def _observers(app: Any, plan: Any, notify: bool) -> tuple[Any, list[Any]]:
+    if not notify or app.hub is None or not app.hub.routes:
+        return None, []
+    from tradepit.integrations.hub import BackgroundPublisher
+    from tradepit.integrations.run_events import RunNotifier
+    from tradepit.integrations.schedule import SummarySchedule
+
+    publisher = BackgroundPublisher(app.hub)
+    notifier = RunNotifier(
+        publisher.submit, run_id=plan.run_id, account_id=app.account_id, broker=app.broker,
+        clock=app.clock, limits=app.service.deps.limits,
+        manual_state=lambda: app.service.trading_state(plan.run_id), store=app.store,
+        hub=app.hub, schedule=SummarySchedule.from_settings(app.settings, app.clock)
+        if plan.live else None,
+    )  # fmt: skip
+    return publisher, [notifier]
 
 
 def _date(text: str | None) -> Any:

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL; SQLite under `home` when unset. PostgreSQL: postgresql://..."""
     broker: str = "paper"
+    """`paper` (simulated, default) or `alpaca` (the account of `ALPACA_*`; live data)."""
+    data: Literal["bundled", "alpaca"] | None = None
+    """Market data: the bundled real history on a replay clock (offline), or Alpaca's data
+    API on the real clock (`alpaca`). Default: `alpaca` with the Alpaca broker, else
+    `bundled`."""
     account_id: str = "paper-default"
     starting_cash: float = 100_000.0
     commission_per_share: float = 0.0
@@ -146,6 +151,11 @@ class Settings(BaseSettings):
         if self.litellm_local_cost_map:
             os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
+    def data_source(self) -> Literal["bundled", "alpaca"]:
+        if self.data is not None:
+            return self.data
+        return "alpaca" if self.broker.lower() == "alpaca" else "bundled"
+
     def sqlite_path(self) -> Path:
         return self.home / "tradepit.db"
 
@@ -195,3 +205,7 @@ class AlpacaSettings(BaseSettings):
     """Market data API."""
     live: bool = Field(default=False, validation_alias="TRADEPIT_ALPACA_LIVE")
     """Live trading with real money; also needs an explicit confirmation in code."""
+    max_attempts: int = Field(default=4, ge=1, validation_alias="TRADEPIT_ALPACA_MAX_ATTEMPTS")
+    """Attempts per request on transient errors (network, 5xx, 429)."""
+    timeout_s: float = Field(default=10.0, gt=0, validation_alias="TRADEPIT_ALPACA_TIMEOUT_S")
+    """Timeout of each HTTP request."""

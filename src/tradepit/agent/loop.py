@@ -1,17 +1,19 @@
 """The autonomous loop: one cycle per interval during market hours, on a replay clock over
-the bundled data (offline).
+the bundled data (offline) or on the real clock with a live data source.
 
-Ticks come from the exchange calendar (exchange_calendars, offline): for an intraday
-interval, every ``open + k * interval`` up to the session's close; for a day or more, one
-tick at each session's close. Cycle n is the n-th tick from `start`, so a restarted loop
-finds where it was: cycles with a recorded decision are done, the next one runs (the
-client_order_id of (run, cycle, symbol, leg) makes a repeated cycle's orders duplicates the
-broker refuses, so nothing is sent twice).
+Ticks come from the exchange calendar (`tradepit.agent.schedule`); a pacer brings the clock
+to each tick (a replay clock jumps, a live one is waited for). Cycle n is the n-th tick from
+`start`, so a restarted loop finds where it was: cycles with a recorded decision are done,
+the next one runs (the client_order_id of (run, cycle, symbol, leg) makes a repeated cycle's
+orders duplicates the broker refuses, so nothing is sent twice). A live loop that was down
+skips the ticks it missed (counted in `missed`) and continues with the next one.
 
-Before each cycle the clock moves to the tick and the bars completed since the previous
-tick go to the paper broker (fills of earlier orders). A bar is complete at open + 1 day in
-the bundled daily data, so an order placed during a session fills at the next session's
-open. A stop request (SIGINT/SIGTERM) ends the loop after the current cycle.
+Before each cycle the fills since the previous cycle are collected (`tradepit.agent.fills`):
+the paper broker gets the bars completed since then (a bar of the bundled daily data is
+complete at open + 1 day, so an order placed during a session fills at the next session's
+open); a real broker reports its own fills. When that fails (data outage) the cycle is
+skipped and reported; the next tick tries again with the same fills window. A stop request
+(SIGINT/SIGTERM) ends the loop after the current cycle.
 """
 
 from __future__ import annotations
@@ -20,71 +22,49 @@ import logging
 import re
 import signal
 import threading
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
-from pandas.errors import Pandas4Warning
 
-from tradepit.agent.service import AgentService, Tick
-from tradepit.domain.errors import ConfigError, NoDataError
-from tradepit.domain.models import Bar, Fill
+from tradepit.agent.fills import BarFills, FillSource, frame_bars
+from tradepit.agent.schedule import Pacer, ReplayPacer, ticks
+from tradepit.agent.service import AgentService, Reply, Tick
+from tradepit.domain.errors import ConfigError, TradepitError
+from tradepit.domain.models import Fill
 from tradepit.storage import RunStatus
 
 if TYPE_CHECKING:
-    from tradepit.broker import PaperBroker
-    from tradepit.clock import ReplayClock
-    from tradepit.market import PointInTimeFeed
+    from tradepit.domain.ports import Broker, Clock, MarketData
     from tradepit.storage import Store
+
+__all__ = ["LoopPlan", "LoopResult", "RunLoop", "frame_bars", "ticks"]
 
 log = logging.getLogger(__name__)
 
 DAY = pd.Timedelta(days=1)
+CycleHook = Callable[[int, pd.Timestamp, Any], None]
 
 
-def ticks(
-    start: datetime, end: datetime, interval: pd.Timedelta, calendar: str = "XNYS"
-) -> Iterator[pd.Timestamp]:
-    """Tick times in [start, end] within the calendar's sessions (UTC)."""
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    for opens, closes in _sessions(calendar, lo, hi):
-        times = [closes] if interval >= DAY else _intraday(opens, closes, interval)
-        for when in times:
-            if lo <= when <= hi:
-                yield when
+class LoopObserver(Protocol):
+    """Told about every cycle (notifications, metrics). Must not raise."""
+
+    def cycle_done(
+        self, n: int, when: pd.Timestamp, reply: Reply, fills: Sequence[Fill]
+    ) -> None: ...
+
+    def cycle_skipped(self, n: int, when: pd.Timestamp, error: Exception) -> None: ...
 
 
-def _sessions(calendar: str, lo: pd.Timestamp, hi: pd.Timestamp) -> list[tuple]:
-    """(open, close) of every session from lo's date to hi's date (UTC)."""
-    import exchange_calendars as xcals
-
-    with warnings.catch_warnings():  # exchange_calendars trips a pandas 3.1 deprecation
-        warnings.simplefilter("ignore", Pandas4Warning)
-        cal = xcals.get_calendar(
-            calendar,
-            start=(lo - 7 * DAY).date().isoformat(),
-            end=(hi + 7 * DAY).date().isoformat(),
-        )
-        sessions = cal.sessions_in_range(lo.date().isoformat(), hi.date().isoformat())
-        return [(cal.session_open(s), cal.session_close(s)) for s in sessions]
-
-
-def _intraday(opens: pd.Timestamp, closes: pd.Timestamp, step: pd.Timedelta) -> list:
-    out, when = [], opens + step
-    while when <= closes:
-        out.append(when)
-        when += step
-    if not out or out[-1] != closes:
-        out.append(closes)  # the close always gets a tick (early closes, odd intervals)
-    return out
-
-
-def default_run_id(model: str, symbols: Sequence[str], interval: str, start: datetime) -> str:
-    """A readable id from the run's parameters: the same command resumes the same run."""
-    raw = f"{model}-{'+'.join(symbols)}-{interval}-{start:%Y%m%d}"
+def default_run_id(
+    model: str, symbols: Sequence[str], interval: str, start: datetime | None
+) -> str:
+    """A readable id from the run's parameters: the same command resumes the same run
+    (a live run has no start in its id: it resumes across days)."""
+    when = "live" if start is None else f"{start:%Y%m%d}"
+    raw = f"{model}-{'+'.join(symbols)}-{interval}-{when}"
     return re.sub(r"[^A-Za-z0-9.+_-]+", "_", raw)[:80]
 
 
@@ -95,12 +75,14 @@ class LoopPlan:
     symbols: tuple[str, ...]
     interval: str
     start: datetime
-    end: datetime
+    end: datetime | None
+    """None: no end (live)."""
     once: bool = False
     speed: float = 0.0
     """Replay speed: replay seconds per wall-clock second; 0 = no waiting."""
     max_cycles: int | None = None
     calendar: str = "XNYS"
+    live: bool = False
 
     def config(self) -> dict[str, Any]:
         """What identifies the run (a resumed run must match it)."""
@@ -109,7 +91,8 @@ class LoopPlan:
             "symbols": list(self.symbols),
             "interval": self.interval,
             "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
+            "end": self.end.isoformat() if self.end is not None else None,
+            "live": self.live,
         }
 
 
@@ -121,28 +104,42 @@ class LoopResult:
     last_cycle: int | None = None
     status: str = "running"
     aborted: int = 0
+    missed: int = 0
+    """Live ticks that passed while the loop was down (skipped)."""
+    skipped: int = 0
+    """Cycles skipped because the fills could not be collected (data or broker outage)."""
     actions: dict[str, int] = field(default_factory=dict)
 
 
 class RunLoop:
-    """Drives `service.cycle` over the plan's ticks (see the module docstring)."""
+    """Drives `service.cycle` over the plan's ticks (see the module docstring). `pacer`
+    defaults to a replay pacer on `clock`, `fills` to the paper broker fed with daily
+    bars; `on_cycle(n, when, reply)` runs after each cycle, and the `observers` hear of
+    every cycle done or skipped."""
 
     def __init__(
         self,
         plan: LoopPlan,
         service: AgentService,
-        clock: ReplayClock,
-        feed: PointInTimeFeed,
-        broker: PaperBroker,
+        clock: Clock,
+        feed: MarketData,
+        broker: Broker,
         store: Store,
         stop: threading.Event | None = None,
-        on_cycle: Callable[[int, pd.Timestamp, Any], None] | None = None,
+        on_cycle: CycleHook | None = None,
+        *,
+        pacer: Pacer | None = None,
+        fills: FillSource | None = None,
+        account_id: str | None = None,
+        observers: Sequence[LoopObserver] = (),
     ) -> None:
         self.plan, self.service, self.clock = plan, service, clock
         self.feed, self.broker, self.store = feed, broker, store
         self.stop = stop or threading.Event()
-        self.on_cycle = on_cycle
-        self.duration = pd.Timedelta(days=1)
+        self.on_cycle, self.observers = on_cycle, tuple(observers)
+        self.pacer = pacer or ReplayPacer(clock, self.stop, plan.speed)  # type: ignore[arg-type]
+        self.fills = fills or BarFills(feed, broker, plan.symbols)  # type: ignore[arg-type]
+        self.account_id = account_id or getattr(broker, "account_id", plan.run_id)
 
     def run(self) -> LoopResult:
         plan = self.plan
@@ -157,13 +154,19 @@ class RunLoop:
         try:
             for n, when in enumerate(ticks(plan.start, plan.end, interval, plan.calendar)):
                 if n < first:
-                    previous = when
+                    if n == last:
+                        previous = when
                     continue
                 if self.stop.is_set() or _enough(plan, result):
                     return result
-                self._cycle(n, when, previous, result)
-                previous = when
-                if self.stop.wait(_pause(plan, interval)):
+                if self.pacer.missed(when):
+                    result.missed += 1
+                    continue
+                if not self.pacer.reach(when):
+                    return result
+                if self._cycle(n, when, previous, result):
+                    previous = when
+                if not self.pacer.rest(interval):
                     return result
         except BaseException:
             self.store.finish_run(plan.run_id, self.clock.now(), RunStatus.FAILED)
@@ -174,16 +177,23 @@ class RunLoop:
 
     def _cycle(
         self, n: int, when: pd.Timestamp, previous: pd.Timestamp | None, result: LoopResult
-    ) -> None:
+    ) -> bool:
+        """One cycle; False when it was skipped (its fills could not be collected)."""
         plan = self.plan
-        if when.to_pydatetime() > self.clock.now():
-            self.clock.advance_to(when.to_pydatetime())
-        fills = self.deliver(previous)
+        try:
+            fills = self.fills.deliver(previous)
+        except TradepitError as e:
+            result.skipped += 1
+            log.error(
+                "cycle skipped: fills not collected: %s", e,
+                extra={"run": plan.run_id, "cycle": n, "error_type": type(e).__name__},
+            )  # fmt: skip
+            for observer in self.observers:
+                observer.cycle_skipped(n, when, e)
+            return False
         reply = self.service.cycle(plan.run_id, Tick(cycle=n, fills=fills))
         account = self.broker.get_account()
-        self.store.record_equity(
-            self.broker.account_id, self.clock.now(), account.equity, account.cash
-        )
+        self.store.record_equity(self.account_id, self.clock.now(), account.equity, account.cash)
         result.cycles += 1
         result.last_cycle = n
         result.aborted += reply.status == "aborted"
@@ -193,26 +203,11 @@ class RunLoop:
             "cycle done",
             extra={"run": plan.run_id, "cycle": n, "status": reply.status, "at": when.isoformat()},
         )
+        for observer in self.observers:
+            observer.cycle_done(n, when, reply, fills)
         if self.on_cycle is not None:
             self.on_cycle(n, when, reply)
-
-    def deliver(self, previous: pd.Timestamp | None) -> list[Fill]:
-        """Bars completed after the previous tick (none before the first tick: the account
-        starts at `start`) go to the paper broker; returns the fills they caused."""
-        if previous is None:
-            return []
-        fills: list[Fill] = []
-        start = (previous - self.duration + pd.Timedelta(1, "us")).to_pydatetime()
-        bars: list[Bar] = []
-        for symbol in self.plan.symbols:
-            try:
-                frame = self.feed.get_bars(symbol, "1Day", start=start)
-            except NoDataError:
-                continue
-            bars.extend(_bars(symbol, frame))
-        for bar in sorted(bars, key=lambda b: (b.timestamp, b.symbol)):
-            fills.extend(self.broker.on_bar(bar))
-        return fills
+        return True
 
     def _open_run(self) -> bool:
         """Create the run, or check a stored one matches; False when it is completed."""
@@ -221,7 +216,9 @@ class RunLoop:
         if stored is None:
             self.store.create_run(plan.run_id, "cycle", self.clock.now(), plan.config())
             return True
-        if {k: stored.config.get(k) for k in plan.config()} != plan.config():
+        expected = plan.config()
+        found = {"live": False} | {k: stored.config.get(k) for k in expected if k in stored.config}
+        if found != expected:
             raise ConfigError(
                 f"run {plan.run_id!r} exists with other settings {stored.config}; "
                 "use another --run-id"
@@ -230,6 +227,14 @@ class RunLoop:
             log.info("run already completed", extra={"run": plan.run_id})
             return False
         return True
+
+
+def stored_start(store: Store, run_id: str) -> datetime | None:
+    """The start of a stored run (a live run resumes from its first tick's numbering)."""
+    stored = store.get_run(run_id)
+    if stored is None or not stored.config.get("start"):
+        return None
+    return datetime.fromisoformat(stored.config["start"])
 
 
 def _interval(text: str) -> pd.Timedelta:
@@ -242,25 +247,6 @@ def _enough(plan: LoopPlan, result: LoopResult) -> bool:
     if plan.once and result.cycles >= 1:
         return True
     return plan.max_cycles is not None and result.cycles >= plan.max_cycles
-
-
-def _pause(plan: LoopPlan, interval: pd.Timedelta) -> float:
-    return interval.total_seconds() / plan.speed if plan.speed > 0 else 0.0
-
-
-def _bars(symbol: str, frame: pd.DataFrame) -> Iterator[Bar]:
-    from decimal import Decimal
-
-    for stamp, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        yield Bar(
-            symbol=symbol,
-            timestamp=pd.Timestamp(stamp).to_pydatetime(),
-            open=Decimal(repr(float(row.open))),
-            high=Decimal(repr(float(row.high))),
-            low=Decimal(repr(float(row.low))),
-            close=Decimal(repr(float(row.close))),
-            volume=Decimal(repr(float(row.volume))) if row.volume == row.volume else Decimal(0),
-        )
 
 
 def install_stop_handlers(stop: threading.Event) -> Callable[[], None]:

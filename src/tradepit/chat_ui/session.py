@@ -22,7 +22,7 @@ from typing import Any
 from tradepit.agent.backends.base import ToolCall
 from tradepit.agent.service import Reply
 from tradepit.agent.streaming import Listener
-from tradepit.bootstrap import App, mark_to_market, open_app
+from tradepit.bootstrap import App, open_app
 from tradepit.chat_ui import charts
 from tradepit.chat_ui.chart_requests import ChartRequest
 from tradepit.chat_ui.locks import ThreadLock
@@ -137,7 +137,7 @@ class ChatSession:
         """Account, positions and open orders through the same tools the model uses, as
         step dicts (name, arguments, ok, output, error_type, error)."""
         app = self.app
-        mark_to_market(app.broker, app.feed, app.feed.symbols())
+        app.refresh()
         steps = []
         for i, (name, args) in enumerate(PORTFOLIO_CALLS):
             call = ToolCall(id=f"portfolio-{i}", name=name, arguments=json.dumps(args))
@@ -155,7 +155,7 @@ class ChatSession:
         return steps
 
     def symbols(self) -> list[str]:
-        return list(self.app.feed.symbols())
+        return self.app.watched()
 
     def price_chart(self, request: ChartRequest) -> charts.Chart:
         app = self.app

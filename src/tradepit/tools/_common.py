@@ -28,12 +28,28 @@ def resolve_symbol(deps: AgentDeps, symbol: str, *, trading: bool = False) -> st
     """The canonical symbol; UnknownSymbolError for symbols the feed does not know and,
     for order tools, SymbolNotTradedError outside the run's symbols."""
     wanted = symbol.strip().upper()
-    known = deps.market.symbols()
-    if wanted not in known:
-        raise UnknownSymbolError(symbol, known)
+    if not is_known(deps, wanted):
+        raise UnknownSymbolError(symbol, _known_list(deps))
     if trading and deps.symbols and wanted not in deps.symbols:
         raise SymbolNotTradedError(wanted, deps.symbols)
     return wanted
+
+
+def is_known(deps: AgentDeps, symbol: str) -> bool:
+    """Whether the market knows `symbol` (asks for its asset: a live source has thousands
+    of symbols and does not list them all)."""
+    try:
+        deps.market.get_asset(symbol)
+    except UnknownSymbolError:
+        return False
+    return True
+
+
+def _known_list(deps: AgentDeps) -> list[str]:
+    """Symbols to suggest: the market's own list when it is short (bundled data)."""
+    from tradepit.market import PointInTimeFeed
+
+    return deps.market.symbols() if isinstance(deps.market, PointInTimeFeed) else []
 
 
 def num(value: float | Decimal | None, digits: int = 6) -> float | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from tradepit.memory.situation import HISTORY_BARS, Situation
-from tradepit.tools._common import iso, pct, recent_bars
+from tradepit.tools._common import is_known, iso, pct, recent_bars
 from tradepit.tools.base import Tool, ToolInput, ToolOutput
 from tradepit.tools.errors import ToolUnavailableError
 
@@ -135,7 +135,7 @@ def similar_setups(scope: MemoryScope, situation: Situation, as_of: datetime) ->
 
 def _setups(deps: AgentDeps, scope: MemoryScope, symbol: str | None) -> SetupStats | None:
     name = symbol.strip().upper() if symbol else ""
-    if not name or name not in deps.market.symbols():
+    if not name or not is_known(deps, name):
         return None
     try:
         situation = situation_now(deps, name)

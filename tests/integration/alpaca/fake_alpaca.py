@@ -147,6 +147,10 @@ class FakeAlpaca:
         self.assets = {s: asset_json(s) for s in ("AAPL", "MSFT", "SPY", "NVDA", "GOOG", "TSLA")}
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.requests: list[str] = []
+        self.submitted: list[dict[str, Any]] = []
+        """Bodies of every order submit that was processed."""
+        self.data: Any = None
+        """A `FakeAlpacaData` serving the market data routes (None: 404 there)."""
         self.account = {
             "id": ACCOUNT_ID,
             "account_number": "PA3TESTFAKE1",
@@ -197,8 +201,25 @@ class FakeAlpaca:
 
     # -- routing -------------------------------------------------------------------------
 
+    def fill(self, order_id: str, price: str, at: str) -> dict[str, Any]:
+        """Fill an open order completely at `price` (position and FILL activity added)."""
+        with self._lock:
+            order = self.orders[order_id]
+            order.update(
+                status="filled", filled_qty=order["qty"], filled_avg_price=price,
+                filled_at=at, updated_at=at,
+            )  # fmt: skip
+            signed = float(order["qty"]) * (1 if order["side"] == "buy" else -1)
+            self.positions.append(position_json(order["symbol"], str(signed), price, price))
+            self.activities.append(fill_json(order, order["qty"], price, at))
+            return order
+
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         with self._lock:
+            if self.data is not None and path.startswith("/v2/stocks/"):
+                answer = self.data.handle(path, query)
+                if answer is not None:
+                    return answer
             if method == "POST" and path == "/v2/orders":
                 return self._submit(body)
             if path == "/v2/account":
@@ -245,6 +266,7 @@ class FakeAlpaca:
         return 404, {"code": 40400000, "message": f"no route {method} {path}"}
 
     def _submit(self, body: dict[str, Any]) -> tuple[int, Any]:
+        self.submitted.append(body)
         cid = body["client_order_id"]
         if any(o["client_order_id"] == cid for o in self.orders.values()):
             return 422, {"code": 40010001, "message": "client_order_id must be unique"}

@@ -72,3 +72,16 @@ def test_run_bad_input_is_one_clear_line(cli):
     early = cli("run", "--symbols", "MSFT", "--start", "2018-06-01")
     assert early.exit_code == 1 and "covers" in early.stderr
     assert cli("ask").exit_code == 2
+
+
+def test_live_settings_refuse_replay_options_and_contradictions(cli, monkeypatch):
+    monkeypatch.setenv("TRADEPIT_BROKER", "alpaca")
+    replay_only = cli("run", "--start", "2018-01-02")
+    assert replay_only.exit_code == 2 and "a live run starts now" in replay_only.stderr
+    monkeypatch.setenv("TRADEPIT_DATA", "bundled")
+    history = cli("run", "--once")
+    assert history.exit_code != 0 and "needs live data" in history.stderr
+    monkeypatch.delenv("TRADEPIT_DATA")
+    monkeypatch.delenv("ALPACA_API_KEY", raising=False)
+    no_keys = cli("ask", "how is my portfolio")
+    assert no_keys.exit_code != 0 and "ALPACA_API_KEY" in no_keys.stderr

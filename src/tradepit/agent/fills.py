@@ -1,0 +1,91 @@
+"""Fills between two cycles of the loop, by kind of broker.
+
+The paper broker fills orders against bars: `BarFills` hands it the bars completed since
+the previous tick (daily bars in a replay over the bundled data, minute bars on a live
+feed), in time order, and returns the fills they caused. A real broker fills on its own:
+`BrokerFills` asks it for the fills since the previous tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+import pandas as pd
+
+from tradepit.domain.errors import NoDataError
+from tradepit.domain.models import Bar, Fill
+
+if TYPE_CHECKING:
+    from tradepit.broker import PaperBroker
+    from tradepit.domain.ports import Broker, MarketData
+
+log = logging.getLogger(__name__)
+
+
+class FillSource(Protocol):
+    def deliver(self, previous: pd.Timestamp | None) -> list[Fill]:
+        """Fills since the tick `previous` (none before the first tick)."""
+        ...
+
+
+class BarFills:
+    """Completed `timeframe` bars since the previous tick go to the paper broker."""
+
+    def __init__(
+        self,
+        market: MarketData,
+        broker: PaperBroker,
+        symbols: Sequence[str],
+        timeframe: str = "1Day",
+    ) -> None:
+        from tradepit.market.timeframe import parse_timeframe
+
+        self.market, self.broker, self.symbols = market, broker, tuple(symbols)
+        self.timeframe = timeframe
+        self.duration = parse_timeframe(timeframe)
+
+    def deliver(self, previous: pd.Timestamp | None) -> list[Fill]:
+        if previous is None:
+            return []
+        start = (previous - self.duration + pd.Timedelta(1, "us")).to_pydatetime()
+        bars: list[Bar] = []
+        for symbol in self.symbols:
+            try:
+                frame = self.market.get_bars(symbol, self.timeframe, start=start)
+            except NoDataError:
+                continue
+            bars.extend(frame_bars(symbol, frame))
+        fills: list[Fill] = []
+        for bar in sorted(bars, key=lambda b: (b.timestamp, b.symbol)):
+            fills.extend(self.broker.on_bar(bar))
+        return fills
+
+
+class BrokerFills:
+    """A broker that fills by itself (Alpaca): its fills since the previous tick."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    def deliver(self, previous: pd.Timestamp | None) -> list[Fill]:
+        if previous is None:
+            return []
+        since = previous.to_pydatetime()
+        return [f for f in self.broker.get_fills(since) if f.timestamp > since]
+
+
+def frame_bars(symbol: str, frame: pd.DataFrame) -> Iterator[Bar]:
+    """The rows of a bars frame as domain Bars (Decimal prices from the floats' repr)."""
+    for stamp, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        yield Bar(
+            symbol=symbol,
+            timestamp=pd.Timestamp(stamp).to_pydatetime(),
+            open=Decimal(repr(float(row.open))),
+            high=Decimal(repr(float(row.high))),
+            low=Decimal(repr(float(row.low))),
+            close=Decimal(repr(float(row.close))),
+            volume=Decimal(repr(float(row.volume))) if row.volume == row.volume else Decimal(0),
+        )
