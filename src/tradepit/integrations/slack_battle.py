@@ -1,11 +1,15 @@
 """`/tradepit battle`: the latest recorded battle's leaderboard, as a `BattleFinished` event
-(so Slack shows it exactly like the battle-finished notification)."""
+(so Slack shows it exactly like the battle-finished notification), with the equity curves
+of its first sample for the chart."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from tradepit.domain.errors import TradepitError
 from tradepit.integrations.events import BattleFinished, LeaderboardRow
@@ -17,6 +21,17 @@ if TYPE_CHECKING:
     from tradepit.storage import Store
 
 log = logging.getLogger(__name__)
+BENCHMARK = "buy & hold"
+
+
+@dataclass(frozen=True)
+class BattleBoard:
+    """A battle's leaderboard event and the equity curves behind it."""
+
+    event: BattleFinished
+    curves: dict[str, pd.Series] = field(default_factory=dict)
+    """Sample 1: each competitor's equity and the buy-and-hold benchmark's (`BENCHMARK`)."""
+    samples: int = 1
 
 
 def _dec(value: float) -> Decimal:
@@ -42,10 +57,29 @@ def leaderboard_event(board: Any, at: datetime) -> BattleFinished:
     return BattleFinished(at=at, battle_id=label, rows=rows)
 
 
-def latest_leaderboard(store: Store, now: Callable[[], datetime]) -> Callable[[], Any]:
-    """A provider of the latest battle's leaderboard event (None when there is none)."""
+def battle_curves(store: Store, board: Any) -> dict[str, pd.Series]:
+    """Equity of every competitor in the battle's first sample, and of buy and hold (as the
+    chat's battle view and the HTML report draw them)."""
+    from tradepit.battle import config as ids
+    from tradepit.battle import records
 
-    def board() -> BattleFinished | None:
+    record = board.record
+    if not record.samples:
+        return {}
+    sample = record.samples[0]
+    out = {}
+    for c in record.competitors:
+        _, account = records.competitor_ids(record, sample.sample, c)
+        out[c.name] = records.equity_series(store, account, sample.blinding)
+    bench = ids.benchmark_series(record.id, sample.sample)
+    out[BENCHMARK] = records.equity_series(store, bench, sample.blinding)
+    return out
+
+
+def latest_leaderboard(store: Store, now: Callable[[], datetime]) -> Callable[[], Any]:
+    """A provider of the latest battle's `BattleBoard` (None when there is none)."""
+
+    def board() -> BattleBoard | None:
         from tradepit.battle import build_leaderboard
         from tradepit.battle.records import list_battles
 
@@ -53,7 +87,9 @@ def latest_leaderboard(store: Store, now: Callable[[], datetime]) -> Callable[[]
         if not runs:
             return None
         try:
-            return leaderboard_event(build_leaderboard(store, runs[-1].id), now())
+            built = build_leaderboard(store, runs[-1].id)
+            event = leaderboard_event(built, now())
+            return BattleBoard(event, battle_curves(store, built), len(built.samples))
         except TradepitError as e:
             log.warning("no leaderboard for battle %s: %s", runs[-1].id, e)
             return None

@@ -1,14 +1,17 @@
 """The Slack bot's behaviour, independent of how requests arrive (Bolt wires it in `slack.py`).
 
-- Mentions and DMs: `on_message` -> `AgentService.chat` on the thread's session; the reply
-  goes to the thread. An order needing approval is posted with Approve / Reject buttons.
+- Mentions and DMs: `on_message` -> `AgentService.chat` on the session of the thread and
+  its author (`slack_threads`); the reply goes to the thread, followed by its chart images
+  (a backtest, the account's equity; `slack_charts`). An order needing approval is posted
+  with Approve / Reject buttons.
 - Buttons: `on_decision` -> approvers only; the click resumes the paused graph
   (`AgentService.resolve`) and the thread shows what the broker answered. A click after the
   expiry, or `expire_due` (run periodically), rejects the order.
 - `/tradepit` subcommands: `on_command` (see `slack_commands`).
 - Fills: `poll_fills` posts the fills of orders placed from a thread into that thread.
 
-Every outgoing payload is redacted (every secret of the settings masked) before it leaves.
+Every outgoing payload is redacted (every secret of the settings masked) before it leaves;
+an image is uploaded after its text, so a failed upload (logged) never loses the answer.
 Agent turns run one at a time (one lock): the graph, the paper broker and the store are
 shared, and Slack is acknowledged before a turn starts, so nobody waits on Slack's 3 s.
 """
@@ -31,25 +34,30 @@ from tradepit.clock import SystemClock
 from tradepit.domain.errors import TradepitError
 from tradepit.domain.models import Fill
 from tradepit.integrations import slack_blocks as kit
-from tradepit.integrations.events import BattleFinished, OrderFilled
+from tradepit.integrations.events import OrderFilled
 from tradepit.integrations.notify_slack import escape, slack_payload
 from tradepit.integrations.redact import Redactor
 from tradepit.integrations.slack_access import RateLimiter, RecentSet, SlackPolicy
+from tradepit.integrations.slack_battle import BattleBoard
+from tradepit.integrations.slack_charts import SlackCharts
 from tradepit.integrations.slack_commands import SlashCommands
 from tradepit.integrations.slack_threads import (
     Approvals,
+    ButtonValue,
     PendingApproval,
     button_value,
     read_button_value,
     session_id,
     thread_of_order,
 )
+from tradepit.integrations.slack_uploads import Uploader
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from tradepit.bootstrap import App
     from tradepit.domain.ports import Clock
+    from tradepit.integrations.images import Png
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +74,7 @@ NOT_APPROVER = "Only approvers (TRADEPIT_SLACK_APPROVERS) may approve or reject 
 
 Respond = Callable[..., Any]
 """Bolt's `respond` (posts to the request's response_url)."""
-Leaderboard = Callable[[], BattleFinished | None]
+Leaderboard = Callable[[], BattleBoard | None]
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class Poster:
     def __init__(self, client: WebClient, redactor: Redactor) -> None:
         self.client = client
         self.redactor = redactor
+        self.uploader = Uploader(client, redactor)
 
     def safe(self, text: str, blocks: list | None) -> dict[str, Any]:
         return self.redactor.redact_json({"text": text, "blocks": blocks or []})
@@ -116,6 +125,10 @@ class Poster:
             channel=channel, user=user, thread_ts=thread, text=self.redactor.redact(text)
         )
 
+    def upload(self, channel: str, pngs: Sequence[Png], thread: str | None = None) -> int:
+        """Upload chart images (after their text); how many Slack took (failures logged)."""
+        return sum(self.uploader.upload(channel, png, thread) for png in pngs)
+
 
 class SlackBot:
     """See the module docstring. `clock` is the wall clock (expiry, rate limits)."""
@@ -135,6 +148,7 @@ class SlackBot:
         self.policy = policy
         self.clock = clock or SystemClock()
         self.poster = Poster(client, redactor or Redactor())
+        self.charts = SlackCharts(core, self.poster.redactor.redact)
         self.approvals = Approvals()
         self.limiter = RateLimiter(policy.rate_limit_per_min, self.clock)
         self._events = RecentSet(self.clock, ttl_s=3600)
@@ -197,13 +211,14 @@ class SlackBot:
         self.converse(origin, thread, clean_text(text))
 
     def converse(self, origin: Origin, thread: str, text: str) -> None:
-        """Run `text` as a chat turn of the thread and post the outcome there."""
-        assert origin.team and origin.channel
+        """Run `text` as a chat turn of its author's session in the thread (see
+        `slack_threads`: every Slack user has a memory of their own) and post the outcome."""
+        assert origin.team and origin.channel and origin.user
         channel = origin.channel
         if not text:
             self.poster.post(channel, "tradepit help", [kit.section(kit.HELP)], thread)
             return
-        session = session_id(origin.team, channel, thread)
+        session = session_id(origin.team, origin.user, channel, thread)
         with self.lock:
             superseded = self.approvals.pop(session)
             reply = self._run(channel, thread, lambda: self.service.chat(session, text))
@@ -225,18 +240,22 @@ class SlackBot:
         return None
 
     def deliver(
-        self, user: str | None, session: str, channel: str, thread: str, reply: Reply
+        self, owner: str | None, session: str, channel: str, thread: str, reply: Reply
     ) -> None:
-        """Post a reply in its thread; an approval request gets its buttons."""
+        """Post a reply of `owner`'s session in its thread, then its chart images; an
+        approval request gets its buttons (which carry `owner`)."""
         self._track_orders(reply, channel, thread)
         if reply.status != "awaiting_approval" or not reply.approval:
             text, blocks = kit.reply_blocks(reply, self._charts(reply))
             self.poster.post(channel, text, blocks, thread)
+            with self.lock:
+                pngs = self.charts.for_reply(reply)
+            self.poster.upload(channel, pngs, thread)
             return
         approval = reply.approval
         expires = self.clock.now() + timedelta(seconds=self.policy.approval_ttl_s)
-        value = button_value(str(approval.get("call_id")), expires)
-        blocks = kit.approval_blocks(approval, user, expires, value)
+        value = button_value(str(approval.get("call_id")), expires, owner)
+        blocks = kit.approval_blocks(approval, owner, expires, value)
         text = f"Order waiting for approval: {approval.get('summary', '')}"
         ts = self.poster.post(channel, escape(text), blocks, thread)
         self.approvals.add(
@@ -247,7 +266,7 @@ class SlackBot:
                 ts,
                 str(approval.get("call_id")),
                 approval,
-                user,
+                owner,
                 expires,
             )
         )
@@ -291,15 +310,16 @@ class SlackBot:
             self._tell(origin, NOT_APPROVER, None, thread)
             return
         assert origin.team and origin.channel
-        session = session_id(origin.team, origin.channel, thread)
         token = read_button_value(value)
+        session = self._session_of(origin, thread, token)
         with self.lock:
-            pending = self.service.pending_approval(session)
-            if token is None or pending is None or pending.get("call_id") != token[0]:
+            pending = self.service.pending_approval(session) if session else None
+            if token is None or pending is None or pending.get("call_id") != token.call_id:
                 self._stale(origin, message_ts, thread)
                 return
+            assert session is not None
             self.approvals.pop(session)
-            if self.clock.now().timestamp() >= token[1]:
+            if self.clock.now().timestamp() >= token.expires:
                 reply = self._run(origin.channel, thread, lambda: self._expire(session))
                 outcome = EXPIRED
             else:
@@ -310,11 +330,23 @@ class SlackBot:
                 mark, verb = (":white_check_mark:", "Approved") if approve else (":x:", "Rejected")
                 outcome = f"{mark} {verb} by {kit.mention(origin.user)}"
         clicked = PendingApproval(
-            session, origin.channel, thread, message_ts, token[0], pending, None, self.clock.now()
-        )
+            session, origin.channel, thread, message_ts, token.call_id, pending, None,
+            self.clock.now(),
+        )  # fmt: skip
         self._close(clicked, outcome)
         if reply is not None:
-            self.deliver(origin.user, session, origin.channel, thread, reply)
+            self.deliver(token.user, session, origin.channel, thread, reply)
+
+    @staticmethod
+    def _session_of(origin: Origin, thread: str, token: ButtonValue | None) -> str | None:
+        """The session an approval button's order waits in: its requester's in the thread."""
+        if token is None or not origin.team or not origin.channel:
+            return None
+        try:
+            return session_id(origin.team, token.user, origin.channel, thread)
+        except ValueError:
+            log.warning("an approval button names no valid session (user %r)", token.user)
+            return None
 
     def _expire(self, session: str) -> Reply:
         return self.service.reject(session, by="system", note="approval expired")
@@ -359,7 +391,10 @@ class SlackBot:
                     expired += 1
             self._close(pending, EXPIRED)
             if reply is not None:
-                self.deliver(None, pending.session, pending.channel, pending.thread_ts, reply)
+                self.deliver(
+                    pending.requested_by, pending.session, pending.channel, pending.thread_ts,
+                    reply,
+                )  # fmt: skip
         return expired
 
     # -- fills -----------------------------------------------------------------------------

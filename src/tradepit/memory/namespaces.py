@@ -8,7 +8,9 @@
 A recall reads exactly one namespace, so nothing crosses users or competitors.
 
 Chat sessions name their user (`session_user`): a front end serving several users names its
-sessions ``<user>/<conversation>``; a session without ``/`` is a user of its own.
+sessions ``<user>/<conversation>``; a session without ``/`` is a user of its own. Chainlit:
+``<login>/<thread id>``; Slack: ``slack-<team>-<user>/<channel>-<thread ts>`` (one memory per
+Slack user and workspace, `tradepit.integrations.slack_threads`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""A loopback stand-in for Slack: the Web API (``/api/<method>``) and response URLs
-(``/respond/<n>``), recording every request; plus signed Bolt requests as Slack sends them."""
+"""A loopback stand-in for Slack: the Web API (``/api/<method>``), response URLs
+(``/respond/<n>``) and file upload URLs (``/upload/<file id>``, handed out by
+``files.getUploadURLExternal``), recording every request; plus signed Bolt requests as Slack
+sends them."""
 
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ class Call:
 
     @property
     def method(self) -> str:
+        """The Web API method, or ``upload`` / ``respond`` for those URLs."""
+        if self.path.startswith(("/upload/", "/respond/")):
+            return self.path.split("/")[1]
         return self.path.removeprefix("/api/")
 
     @property
@@ -53,13 +58,17 @@ class Call:
 
 class FakeSlack:
     """Answers ``ok`` to every Web API method (``chat.postMessage`` with increasing ts);
-    `fail(method, error)` makes a method answer ``ok: false`` once."""
+    `fail(method, error)` makes a method answer ``ok: false`` once (``fail("upload", "500")``:
+    the next upload POST answers HTTP 500). Uploaded bytes are kept by file id (`files`)."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
         self._failures: dict[str, list[str]] = {}
+        self._file_ids = itertools.count(1)
+        self.files: dict[str, bytes] = {}
+        """Bytes POSTed to each upload URL, by file id."""
         self.socket_url = ""
         """What ``apps.connections.open`` answers (Socket Mode's websocket URL)."""
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -91,12 +100,37 @@ class FakeSlack:
     def messages(self) -> list[Call]:
         return [c for c in self.calls if c.method != "auth.test"]
 
-    def _answer(self, path: str, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+    def uploads(self) -> list[tuple[Call, bytes]]:
+        """Each completed upload (its ``files.completeUploadExternal`` call) with its bytes."""
+        out = []
+        for call in self.of("files.completeUploadExternal"):
+            if call.answer.get("ok"):
+                [file] = json.loads(call.data["files"])
+                out.append((call, self.files[file["id"]]))
+        return out
+
+    def _answer(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict]:
+        """(HTTP status, JSON answer) of one request, recorded."""
         with self._lock:
             call = Call(path, headers, raw, {})
             failures = self._failures.get(call.method)
-            if failures:
+            status = 200
+            if failures and call.method == "upload":
+                status, answer = int(failures.pop(0)), {"ok": False}
+            elif failures:
                 answer = {"ok": False, "error": failures.pop(0)}
+            elif call.method == "upload":
+                self.files[path.removeprefix("/upload/")] = raw
+                answer = {"ok": True}
+            elif call.method == "files.getUploadURLExternal":
+                file_id = f"F{next(self._file_ids):08d}"
+                answer = {"ok": True, "upload_url": f"{self.url}/upload/{file_id}",
+                          "file_id": file_id}  # fmt: skip
+            elif call.method == "files.completeUploadExternal":
+                files = json.loads(call.data["files"])
+                answer = {"ok": True, "files": [{"id": f["id"]} for f in files]}
+                if not all(f["id"] in self.files for f in files):  # bytes never POSTed
+                    answer = {"ok": False, "error": "file_not_found"}
             elif call.method == "apps.connections.open":
                 answer = {"ok": True, "url": self.socket_url}
             elif call.method == "auth.test":
@@ -109,7 +143,7 @@ class FakeSlack:
                     "ts": f"{self._ts}.000100",
                 }
             self.calls.append(Call(path, headers, raw, answer))
-            return answer
+            return status, answer
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -117,9 +151,9 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                answer = fake._answer(self.path, dict(self.headers), body)
+                status, answer = fake._answer(self.path, dict(self.headers), body)
                 raw = json.dumps(answer).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
@@ -199,10 +233,14 @@ def action_body(
 
 
 def every_request(fake: FakeSlack) -> Iterator[tuple[str, str]]:
-    """(where, text) of every recorded request: path, each header but Authorization, body."""
+    """(where, text) of every recorded request: path, each header but Authorization, body
+    (a binary body, an uploaded file, byte for byte as Latin-1)."""
     for call in list(fake.calls):
         yield "path", call.path
         for name, value in call.headers.items():
             if name.lower() != "authorization":
                 yield f"header {name}", value
-        yield "body", call.raw.decode("utf-8")
+        try:
+            yield "body", call.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield "body", call.raw.decode("latin-1")

@@ -16,7 +16,9 @@ from tradepit.integrations.slack_bot import NOT_APPROVER
 
 CHANNEL, ALICE, BOB = "C0TRADE1", "U0ALICE1", "U0BOB0001"
 THREAD = "1700000000.000001"
-SESSION_ORDER_ID = f"chat-slack-T0TEAM01-{CHANNEL}-{THREAD}-1-MSFT-buy"
+SESSION = f"slack-T0TEAM01-{ALICE}/{CHANNEL}-{THREAD}"
+"""Alice's session in the thread: she asked for the order, Bob approves it there."""
+SESSION_ORDER_ID = f"chat-{SESSION}-1-MSFT-buy"
 
 
 def ask_for_big_order(rig: Rig) -> dict:
@@ -57,7 +59,7 @@ def test_approval_request_shows_the_order_and_the_risk_verdict(rig: Rig):
     assert "\n• `stop_loss_attached` stop-loss 68.33 from " in verdict
     assert (
         json.loads(button_value(post))["call"]
-        == rig.core.service.pending_approval(f"slack-T0TEAM01-{CHANNEL}-{THREAD}")["call_id"]
+        == rig.core.service.pending_approval(SESSION)["call_id"]
     )
     assert rig.core.broker.list_orders("all") == []
 
@@ -95,7 +97,7 @@ def test_a_non_approver_is_refused_and_the_order_keeps_waiting(rig: Rig):
     [note] = rig.slack.of("chat.postEphemeral")
     assert note.data["user"] == ALICE and note.data["text"] == NOT_APPROVER
     assert rig.core.broker.list_orders("all") == []
-    assert rig.core.service.pending_approval(f"slack-T0TEAM01-{CHANNEL}-{THREAD}") is not None
+    assert rig.core.service.pending_approval(SESSION) is not None
     assert rig.slack.of("chat.update") == []
 
 
@@ -118,7 +120,7 @@ def test_a_click_after_the_expiry_rejects_the_order(rig: Rig):
     assert update.blocks[-1]["text"]["text"] == (
         ":hourglass: Expired: rejected without being sent."
     )
-    assert rig.core.service.pending_approval(f"slack-T0TEAM01-{CHANNEL}-{THREAD}") is None
+    assert rig.core.service.pending_approval(SESSION) is None
 
 
 def test_the_sweeper_rejects_expired_approvals(rig: Rig):
@@ -126,7 +128,7 @@ def test_the_sweeper_rejects_expired_approvals(rig: Rig):
     assert rig.bot.expire_due() == 0
     rig.wall.advance_to(rig.wall.now() + timedelta(seconds=600))
     assert rig.bot.expire_due() == 1
-    assert rig.core.service.pending_approval(f"slack-T0TEAM01-{CHANNEL}-{THREAD}") is None
+    assert rig.core.service.pending_approval(SESSION) is None
     [update] = rig.slack.of("chat.update")
     assert "Expired" in update.blocks[-1]["text"]["text"]
     assert rig.core.broker.list_orders("all") == []
@@ -158,3 +160,34 @@ def test_a_new_message_in_the_thread_rejects_the_waiting_order(rig: Rig):
     assert rig.slack.of("chat.postMessage")[-1].data["thread_ts"] == THREAD
     assert click(rig, BOB, APPROVE, button_value(post), post["ts"]) == 200
     assert rig.core.broker.list_orders("all") == []
+
+
+def test_another_users_message_in_the_thread_leaves_the_order_waiting(rig: Rig):
+    """Bob talks in Alice's thread in a session of his own: her order keeps waiting, and his
+    approval click resumes her session."""
+    post = ask_for_big_order(rig)
+    body = event_body(
+        mention_event("price of MSFT", BOB, CHANNEL, "1700000000.000005", THREAD), "Ev2"
+    )
+    assert rig.dispatch(body, json_body=True).status == 200
+    assert rig.slack.of("chat.update") == []
+    assert rig.slack.of("chat.postMessage")[-1].data["text"].startswith("MSFT")
+    assert rig.core.service.pending_approval(SESSION) is not None
+    assert click(rig, BOB, APPROVE, button_value(post), post["ts"]) == 200
+    [order] = [o for o in rig.core.broker.list_orders("all") if o.parent_id is None]
+    assert order.client_order_id == SESSION_ORDER_ID
+
+
+def test_an_approval_button_from_before_per_user_sessions_still_resolves(rig: Rig):
+    from tradepit.integrations.slack_threads import button_value as make_value
+
+    old = f"slack-T0TEAM01-{CHANNEL}-{THREAD}"
+    reply = rig.core.service.chat(old, "buy 100 MSFT")
+    assert reply.status == "awaiting_approval" and reply.approval is not None
+    expires = rig.wall.now() + timedelta(minutes=5)
+    value = make_value(str(reply.approval["call_id"]), expires, None)
+    assert "user" not in json.loads(value)
+    assert click(rig, BOB, APPROVE, value, "1700000000.000009") == 200
+    [order] = [o for o in rig.core.broker.list_orders("all") if o.parent_id is None]
+    assert order.client_order_id == f"chat-{old}-1-MSFT-buy"
+    assert rig.core.service.pending_approval(old) is None

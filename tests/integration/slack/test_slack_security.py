@@ -1,6 +1,6 @@
 """Security of the Slack endpoint: signatures (Bolt, 5-minute window), replays refused,
 Slack's retries processed once, allow-lists of workspaces / channels / users, the per-user
-rate limit, and no secret in any request the app sends."""
+rate limit, and no secret in any request the app sends (file uploads included)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import json
 import logging
 import time
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
-from tests.integration.slack.conftest import SECRETS, SIGNING_SECRET, Rig, build_rig
+from tests.integration.slack.conftest import SECRETS, SIGNING_SECRET, T0, Rig, build_rig
 from tests.integration.slack.fakes import (
     FakeSlack,
     action_body,
@@ -25,6 +27,7 @@ from tests.integration.slack.fakes import (
 
 from tradepit.agent.backends.base import AssistantTurn
 from tradepit.config import AlpacaSettings
+from tradepit.integrations.images import Png, equity_png
 from tradepit.integrations.redact import find_secrets, secret_values
 from tradepit.integrations.slack_bot import REFUSED
 
@@ -112,7 +115,7 @@ def test_unlisted_channels_and_users_are_refused(rig: Rig, user: str, channel: s
     assert mention(rig, "buy 100 MSFT", user=user, channel=channel, ts="1.000001") == 200
     [note] = [c.data for c in rig.slack.messages()]
     assert note["user"] == user and note["text"] == REFUSED[refusal]
-    assert rig.core.service.pending_approval(f"slack-T0TEAM01-{channel}-1.000001") is None
+    assert rig.core.service.pending_approval(f"slack-T0TEAM01-{user}/{channel}-1.000001") is None
 
 
 def dm(rig: Rig, text: str, user: str = ALICE) -> int:
@@ -158,8 +161,31 @@ class LeakyModel:
         return AssistantTurn(text=f"Sure: {leak} <!channel>")
 
 
+def upload_charts(rig: Rig) -> None:
+    """Chart uploads: a backtest in a thread, the equity curve in a DM, and a chart whose
+    name, title and alt text hold secrets (a label drawn from a leaky model spec)."""
+    for day in range(1, 4):
+        at = T0 - timedelta(days=day)
+        rig.core.store.record_equity(rig.core.account_id, at, Decimal(99_000 + day), Decimal(0))
+    mention(rig, "backtest supertrend on SPX since 2016", ts="1700000400.000011")
+    rig.dispatch(
+        command_body("status", BOB, "D0BOB0001", rig.slack.response_url()), json_body=False
+    )
+    leak = f"{SECRETS['anthropic_api_key']} {SECRETS['slack_bot_token']}"
+    png = equity_png(
+        {leak: pd.Series([1.0, 2.0], index=pd.to_datetime(["2017-01-03", "2017-01-04"]))}, leak
+    )
+    rig.bot.poster.upload(CHANNEL, [Png(png.data, f"{leak}.png", leak, leak)], "1700000400.000011")
+    assert len(rig.slack.uploads()) == 3
+    named = rig.slack.of("files.getUploadURLExternal")[-1].data
+    assert named["filename"] == "[redacted] [redacted].png" and "[redacted]" in named["alt_txt"]
+    titles = json.loads(rig.slack.of("files.completeUploadExternal")[-1].data["files"])
+    assert titles[0]["title"] == "[redacted] [redacted]"
+
+
 def test_no_secret_leaves_in_any_request(rig: Rig):
     response_url = rig.slack.response_url()
+    upload_charts(rig)
     mention(rig, f"remember my key {SECRETS['openai_api_key']}", ts="1700000400.000009")
     mention(rig, "buy 100 MSFT", ts="1700000400.000001")
     post = rig.slack.of("chat.postMessage")[-1]
@@ -184,6 +210,7 @@ def test_no_secret_leaves_in_any_request(rig: Rig):
     # the scan can fail: the bot token is (only) in the Authorization header of API calls
     auth = {c.headers.get("Authorization") for c in rig.slack.calls if c.path.startswith("/api/")}
     assert auth == {f"Bearer {SECRETS['slack_bot_token']}"}
+    assert {c.headers.get("Authorization") for c in rig.slack.of("upload")} == {None}
     assert json.dumps([c.data for c in rig.slack.of("respond")]).count("[redacted]") == 0
 
 
