@@ -264,7 +264,7 @@ def open_app(
         store = open_store(settings)
         stack.callback(store.close)
         if hub is None:
-            hub = build_notification_hub(settings)
+            hub = build_notification_hub(settings, store)
             stack.callback(hub.close)
         chat_fills = clock is None if fill_at_last_price is None else fill_at_last_price
         broker: Broker
@@ -329,11 +329,12 @@ def open_app(
         yield app
 
 
-def build_notification_hub(settings: Settings) -> NotificationHub:
-    """The configured notification targets (a hub without routes does nothing)."""
+def build_notification_hub(settings: Settings, store: Store | None = None) -> NotificationHub:
+    """The configured notification targets (a hub without routes does nothing); with the
+    store, daily summaries on Slack carry their equity chart."""
     from tradepit.integrations.targets import build_hub
 
-    return build_hub(settings)
+    return build_hub(settings, store=store)
 
 
 class Alerts:

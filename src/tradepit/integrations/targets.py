@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tradepit.config import AlpacaSettings, Settings
 from tradepit.domain.errors import ConfigError
 from tradepit.integrations.events import Severity
 from tradepit.integrations.hub import NotificationHub, Route
-from tradepit.integrations.notify import RetryPolicy
+from tradepit.integrations.notify import Notifier, RetryPolicy
 from tradepit.integrations.redact import Redactor, secret_values
+
+if TYPE_CHECKING:
+    from tradepit.storage import Store
 
 
 def settings_redactor(settings: Settings) -> Redactor:
@@ -35,8 +39,10 @@ def build_routes(
     *,
     sleep: Callable[[float], None] = time.sleep,
     redactor: Redactor | None = None,
+    store: Store | None = None,
 ) -> list[Route]:
-    """One route per configured target (none configured: an empty list)."""
+    """One route per configured target (none configured: an empty list). With a `store`,
+    daily summaries posted through the Slack Web API are followed by their equity chart."""
     from tradepit.integrations.notify_discord import DiscordWebhookNotifier
     from tradepit.integrations.notify_slack import (
         SlackApiNotifier,
@@ -73,6 +79,8 @@ def build_routes(
             notifier = SlackApiNotifier(
                 client, channel, name=f"{name}:{channel}", retry=retry, redactor=redactor
             )
+            if store is not None:
+                notifier = _with_charts(notifier, client, channel, redactor, store)
             routes.append(Route(notifier, severities))
     for url, name, severities in (
         (settings.discord_webhook_url, "discord", main),
@@ -83,9 +91,25 @@ def build_routes(
     return routes
 
 
+def _with_charts(
+    notifier: Notifier, client: Any, channel: str, redactor: Redactor, store: Store
+) -> Notifier:
+    """Daily summaries followed by their chart (other events pass through unchanged)."""
+    from tradepit.integrations.slack_charts import summary_chart
+    from tradepit.integrations.slack_uploads import ChartNotifier, Uploader
+
+    chart = summary_chart(store, redactor.redact)
+    return ChartNotifier(notifier, Uploader(client, redactor), channel, chart)
+
+
 def build_hub(
-    settings: Settings, *, sleep: Callable[[float], None] = time.sleep
+    settings: Settings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    store: Store | None = None,
 ) -> NotificationHub:
-    """The hub over every configured target (a hub without routes does nothing)."""
+    """The hub over every configured target (a hub without routes does nothing); `store`
+    adds the charts of daily summaries (see `build_routes`)."""
     redactor = settings_redactor(settings)
-    return NotificationHub(build_routes(settings, sleep=sleep, redactor=redactor), redactor)
+    routes = build_routes(settings, sleep=sleep, redactor=redactor, store=store)
+    return NotificationHub(routes, redactor)

@@ -188,3 +188,24 @@ def test_a_refused_summary_gets_no_chart(rig: Rig):
     with pytest.raises(NotifyRejectedError, match="channel_not_found"):
         summary_notifier(rig, "C0GONE001").send(summary)
     assert rig.slack.of("files.getUploadURLExternal") == []
+
+
+def test_the_configured_hub_sends_summaries_with_their_chart(rig: Rig, tmp_path):
+    from tradepit.config import Settings
+    from tradepit.integrations.targets import build_hub
+
+    account = record_equity(rig, [100_000, 100_300, 100_800], end=T0 - timedelta(days=1))
+    settings = Settings(
+        home=tmp_path, slack_bot_token=SECRETS["slack_bot_token"],
+        slack_notify_channel="C0NOTIFY1", slack_api_url=rig.slack.api_url,
+        notify_max_attempts=1,
+    )  # fmt: skip
+    hub = build_hub(settings, store=rig.core.store)
+    report = hub.publish(build_daily_summary(rig.core.store, account, date(2017, 6, 1)))
+    assert report.ok and report.delivered == ("slack:C0NOTIFY1",)
+    [(complete, png)] = rig.slack.uploads()
+    assert complete.data["channel_id"] == "C0NOTIFY1"
+    assert_png(png, (900, 450))
+    without_store = build_hub(settings)
+    without_store.publish(build_daily_summary(rig.core.store, account, date(2017, 6, 1)))
+    assert len(rig.slack.uploads()) == 1  # no store: text only
