@@ -170,12 +170,13 @@ class _Check:
         qty = _floor(req.notional / ref, step)
         if qty <= 0:
             raise _Denied(ReasonCode.INVALID_QUANTITY, f"notional {req.notional} < one step")
-        self._note(ReasonCode.NOTIONAL_CONVERTED, f"notional {req.notional} -> qty {qty} @ {ref}")
+        converted = f"notional {req.notional} -> qty {_n(qty)} @ {_n(ref)}"
+        self._note(ReasonCode.NOTIONAL_CONVERTED, converted)
         return qty, step
 
     def _reduce(self, qty: Decimal, held: Decimal) -> OrderRequest:
         if qty > abs(held):
-            self._note(ReasonCode.RESIZED_TO_CLOSE, f"qty {qty} -> {abs(held)} (no flip)")
+            self._note(ReasonCode.RESIZED_TO_CLOSE, f"qty {_n(qty)} -> {_n(abs(held))} (no flip)")
             qty = abs(held)
         if self.state is not TradingState.ACTIVE:
             self._note(ReasonCode.RISK_REDUCING, f"reduces {self.req.symbol} in {self.state}")
@@ -224,7 +225,7 @@ class _Check:
         tp_wrong = tp is not None and (tp <= ref if long else tp >= ref)
         if sl_wrong or tp_wrong:
             side = "long" if long else "short"
-            msg = f"{side} entry @ {ref}: stop_loss {sl}, take_profit {tp} on the wrong side"
+            msg = f"{side} entry @ {_n(ref)}: stop_loss {sl}, take_profit {tp} on the wrong side"
             raise _Denied(ReasonCode.INVALID_BRACKET, msg)
 
     def _check_open_positions(self, held: Decimal) -> None:
@@ -249,10 +250,10 @@ class _Check:
             return qty
         for size, room, (resized, denied, what) in zip(sizes, rooms, _CAPS, strict=True):
             if size == allowed:
-                message = f"{what}: room {room:.2f} @ {px}"
+                message = f"{what}: room {room:.2f} @ {_n(px)}"
                 if allowed <= 0:
                     raise _Denied(denied, f"no {message}")
-                self._note(resized, f"qty {qty} -> {allowed}, {message}")
+                self._note(resized, f"qty {_n(qty)} -> {_n(allowed)}, {message}")
         return allowed
 
     def _check_correlation(self, long: bool) -> None:
@@ -298,14 +299,20 @@ class _Check:
         sign = 1 if long else -1
         if sl is None:
             sl = _round_away(ref * (1 - sign * lim.default_stop_loss_pct), ref)
-            self._note(ReasonCode.STOP_LOSS_ATTACHED, f"stop-loss {sl} from {ref}")
+            self._note(ReasonCode.STOP_LOSS_ATTACHED, f"stop-loss {_n(sl)} from {_n(ref)}")
         if tp is None:
             tp = _round_away(ref * (1 + sign * lim.default_take_profit_pct), ref)
-            self._note(ReasonCode.TAKE_PROFIT_ATTACHED, f"take-profit {tp} from {ref}")
+            self._note(ReasonCode.TAKE_PROFIT_ATTACHED, f"take-profit {_n(tp)} from {_n(ref)}")
         return sl, tp
 
     def _note(self, code: ReasonCode, message: str) -> None:
         self.reasons.append(_note(code, message))
+
+
+def _n(value: Decimal) -> str:
+    """A price or quantity for a message: at most 4 decimals, no float noise."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def _note(code: ReasonCode, message: str) -> RiskReason:

@@ -395,3 +395,10 @@ def test_max_qty_guards_against_a_quotient_rounded_up():
         room = D("8" * 50)
         assert _max_qty(room, D(5), WHOLE) == int("8" * 50) // 5
         assert _max_qty(D(1), D(1), WHOLE) == 1
+
+
+def test_reason_messages_show_prices_without_float_noise():
+    noisy = D(repr(69.72800000000001))
+    v = GATE.check(buy(qty="500"), account(), [], market(AAA=noisy))
+    text = " ".join(r.message for r in v.reasons)
+    assert "69.728" in text and "69.72800000000001" not in text
