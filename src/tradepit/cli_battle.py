@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,6 +22,7 @@ from tradepit.cli_common import cli_errors, cli_settings
 if TYPE_CHECKING:
     from tradepit.battle import Leaderboard, Progress
     from tradepit.config import Settings
+    from tradepit.memory.ablation import AblationReport
     from tradepit.storage import Store
 
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -106,7 +108,11 @@ def live_table(p: Progress) -> Table:
     table = Table(title=title, header_style="bold")
     for name in ("#", "competitor", "equity", "return %", "fills", "failures", "status",
                  "tokens", "cost $"):  # fmt: skip
-        table.add_column(name, justify="left" if name in ("competitor", "status") else "right")
+        table.add_column(
+            name,
+            justify="left" if name in ("competitor", "status") else "right",
+            overflow="fold" if name == "competitor" else "ellipsis",
+        )
     ranked = sorted(p.standings, key=lambda s: (-s.return_pct, s.index))
     for rank, s in enumerate(ranked, start=1):
         status = s.status if s.status == "ok" else f"[red]{s.status}[/]"
@@ -128,7 +134,11 @@ def leaderboard_table(board: Leaderboard) -> Table:
         "win %", "PF", "trades", "fees $", "tokens in/out", "cost $", "fail", "status",
     )  # fmt: skip
     for name in columns:
-        table.add_column(name, justify="left" if name in ("competitor", "status") else "right")
+        table.add_column(
+            name,
+            justify="left" if name in ("competitor", "status") else "right",
+            overflow="fold" if name == "competitor" else "ellipsis",
+        )
     for rank, s in enumerate(first.scores, start=1):
         table.add_row(
             str(rank), s.name, _pct(s.net_return_pct), _pct(s.return_pct), _pct(s.excess_pct),
@@ -160,10 +170,47 @@ def aggregate_table(board: Leaderboard) -> Table:
     return table
 
 
+def ablation_table(report: AblationReport) -> Table:
+    """One model's arms per unit (without | with | difference) and the mean differences
+    with their 95% bootstrap intervals (* = the interval excludes 0)."""
+    from tradepit.memory.ablation import METRICS
+
+    table = Table(title=f"Memory ablation, {report.model}: without | with memory | difference",
+                  header_style="bold")  # fmt: skip
+    table.add_column("unit")
+    for name in ("return %", "Sharpe", "max DD %"):
+        table.add_column(name, justify="right")
+    table.add_column("trades", justify="right")
+    for off, on in report.pairs:
+        cells = []
+        for m in METRICS:
+            without, with_ = getattr(off, m), getattr(on, m)
+            cells.append(f"{without:+.2f} | {with_:+.2f} | {with_ - without:+.2f}")
+        table.add_row(off.unit, *cells, f"{off.trades} | {on.trades}")
+    means = []
+    for m in METRICS:
+        d = report.differences[m]
+        interval = "" if d.low is None else f" [{d.low:+.2f}, {d.high:+.2f}]"
+        means.append(f"{d.mean:+.2f}{interval}{' *' if d.significant else ''}")
+    table.add_row(f"mean difference (n={report.differences['return_pct'].n})", *means, "")
+    return table
+
+
+def print_ablation(reports: Sequence[AblationReport]) -> None:
+    for report in reports:
+        out.print(ablation_table(report))
+    if reports:
+        out.print(
+            "[dim]difference = with memory - without, same windows; \\[low, high] = 95% "
+            "bootstrap interval over windows; * = it excludes 0 (none with one window)[/]"
+        )
+
+
 def _print_board(board: Leaderboard) -> None:
     out.print(leaderboard_table(board))
     if board.aggregates:
         out.print(aggregate_table(board))
+    print_ablation(board.ablation)
 
 
 @contextmanager
@@ -193,13 +240,78 @@ def _emit(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, default=str) + "\n")
 
 
-def _run(store: Store, settings: Settings, config: Any, run_id: str | None, live: bool) -> Any:
+def _run(
+    store: Store,
+    settings: Settings,
+    config: Any,
+    run_id: str | None,
+    live: bool,
+    real_time: bool = False,
+) -> Any:
     from tradepit.battle import new_run_id, run_battle
 
+    rid = run_id or new_run_id(store)
     with _live(live) as update:
-        return run_battle(
-            config, store, run_id=run_id or new_run_id(store), settings=settings, on_tick=update
+        if not real_time:
+            return run_battle(config, store, run_id=rid, settings=settings, on_tick=update)
+        return _run_live_battle(store, settings, config, rid, update)
+
+
+def _run_live_battle(store: Store, settings: Settings, config: Any, rid: str, update: Any) -> Any:
+    """A battle on today's market: Alpaca's live data, the real clock, paper accounts."""
+    import threading
+
+    from tradepit.agent.loop import install_stop_handlers
+    from tradepit.battle import build_leaderboard
+    from tradepit.battle.live import live_runner
+    from tradepit.bootstrap_live import open_market
+    from tradepit.clock import SystemClock
+
+    clock, stop = SystemClock(), threading.Event()
+    restore = install_stop_handlers(stop)
+    try:
+        live_runner(
+            config, store, rid, market_data=open_market(clock), clock=clock, stop=stop,
+            settings=settings, on_tick=update,
+        ).run()  # fmt: skip
+    finally:
+        restore()
+    return build_leaderboard(store, rid)
+
+
+def _live_window(settings: Settings, start: str | None, end: str | None) -> tuple[Any, Any]:
+    from tradepit.clock import SystemClock
+
+    if settings.data_source() != "alpaca":
+        raise ValueError("--live needs live data: set TRADEPIT_DATA=alpaca and ALPACA_* keys")
+    if start is not None or end is None:
+        raise ValueError("--live starts now and needs --end (YYYY-MM-DD)")
+    return SystemClock().now(), _day(end, "end", end=True)
+
+
+def _announce(settings: Settings, board: Any) -> None:
+    """`BattleFinished` to the configured notification targets (none: nothing)."""
+    from tradepit.clock import SystemClock
+    from tradepit.integrations.events import BattleFinished, LeaderboardRow
+    from tradepit.integrations.targets import build_hub
+
+    hub = build_hub(settings)
+    if not hub.routes:
+        return
+    scores = board.samples[-1].scores
+    rows = tuple(
+        LeaderboardRow(
+            rank=i,
+            competitor=s.name,
+            equity=Decimal(repr(s.end_equity)),
+            return_pct=Decimal(repr(s.net_return_pct / 100)),
+            trades=s.trades,
+            inference_cost=Decimal(repr(s.cost_usd)),
         )
+        for i, s in enumerate(scores, start=1)
+    )
+    hub.publish(BattleFinished(at=SystemClock().now(), battle_id=board.run_id, rows=rows))
+    hub.close()
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -231,34 +343,59 @@ def battle(
     ] = None,
     rpm: Annotated[float, typer.Option(help="Requests per minute per provider (LLMs).")] = 60.0,
     concurrency: Annotated[str, typer.Option(help="auto|processes|threads|sequential")] = "auto",
+    memory_ablation: Annotated[
+        bool, typer.Option(help="Run every model without and with memory (X, X+memory).")
+    ] = False,
+    shared_memory: Annotated[
+        bool, typer.Option(help="The +memory competitors share one memory.")
+    ] = False,
+    fresh_memory: Annotated[
+        bool, typer.Option(help="Empty memory at each window (default: carried over).")
+    ] = False,
     run_id: Annotated[str | None, typer.Option(help="Battle id (default: battle-<time>).")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the leaderboard as JSON.")] = False,
+    live_mode: Annotated[
+        bool,
+        typer.Option("--live", help="Trade today's market on the real clock until --end."),
+    ] = False,
 ) -> None:
     """Run a battle: every model trades the same market from the same snapshots, each with its
-    own paper account; live leaderboard, final ranking, HTML report with --report."""
+    own paper account; live leaderboard, final ranking, HTML report with --report. A model
+    spec ending in +memory has a memory of its own (rules:<s>+memory runs the memory-aware
+    rules:<s>+recall); --memory-ablation runs each model without and with memory and reports
+    the paired differences of return, Sharpe and drawdown (use --windows K for intervals)."""
     if ctx.invoked_subcommand is not None:
         return
     from tradepit.battle import BattleConfig
+    from tradepit.battle.ablation import ablation_models
     from tradepit.bootstrap import open_store
 
     with _errors():
         if not models:
             raise ValueError("give --models, e.g. --models rules:supertrend,rules:macd_rsi")
+        specs = _split(models)
+        if memory_ablation:
+            specs = list(ablation_models(specs))
         names, files = _split(symbols), _data(data or [])
-        lo, hi = _window(names, files, _day(start, "start"), _day(end, "end", end=True))
         settings = _settings()
+        if live_mode:
+            lo, hi = _live_window(settings, start, end)
+        else:
+            lo, hi = _window(names, files, _day(start, "start"), _day(end, "end", end=True))
         commission = settings.commission_pct if commission_bps is None else commission_bps / 1e4
         slippage = settings.slippage_bps if slippage_bps is None else slippage_bps
         config = BattleConfig(
-            models=_split(models), symbols=names, start=lo, end=hi, cadence=cadence,
+            models=specs, symbols=names, start=lo, end=hi, cadence=cadence,
             capital=capital, repeats=repeats, windows=windows, blind=blind,
             budget_usd=budget_usd, budget_tokens=budget_tokens, seed=seed, data=files,
             commission_pct=commission, slippage_bps=slippage, rpm=rpm, concurrency=concurrency,
+            shared_memory=shared_memory, fresh_memory=fresh_memory,
         )  # fmt: skip
         store = open_store(settings)
         try:
-            board = _run(store, settings, config, run_id, live=not as_json)
+            board = _run(store, settings, config, run_id, live=not as_json, real_time=live_mode)
+            _announce(settings, board)
             path = None
             if report is not None:
                 from tradepit.battle.report import battle_report
@@ -437,6 +574,7 @@ def run_demo(as_json: bool = False) -> None:
         try:
             run_id = new_run_id(store, "demo")
             board = _run(store, settings, config, run_id, live=not as_json)
+            _announce(settings, board)
             path = battle_report(store, board, _report_path(settings, run_id, None))
         finally:
             store.close()

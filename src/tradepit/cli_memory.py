@@ -1,5 +1,6 @@
 """`tradepit memory list|search|forget|ablation`: look into and prune the agent's memory,
-and measure what it is worth (`ablation`, see `tradepit.memory.ablation`).
+and measure what it is worth (`ablation`: battles of each model without and with memory,
+see `tradepit.battle.ablation`).
 
 The memory is the one the settings configure (`TRADEPIT_MEMORY_*`, data under
 `TRADEPIT_HOME`). `register(app)` adds the `memory` group to the main Typer app.
@@ -160,27 +161,6 @@ def forget(
         out.print(f"forgot {count} entr{'y' if count == 1 else 'ies'} in {namespace}")
 
 
-def _ablation_table(report: Any) -> Table:
-    table = Table(title=f"{report.model}: without memory | with memory | difference")
-    table.add_column("Unit")
-    for name in ("Return %", "Sharpe", "Max DD %"):
-        table.add_column(name, justify="right")
-    table.add_column("Order cycles", justify="right")
-    for off, on in report.pairs:
-        cells = []
-        for m in ("return_pct", "sharpe", "max_drawdown_pct"):
-            without, with_ = getattr(off, m), getattr(on, m)
-            cells.append(f"{without:+.2f} | {with_:+.2f} | {with_ - without:+.2f}")
-        table.add_row(off.unit, *cells, f"{off.orders} | {on.orders}")
-    means = []
-    for m in ("return_pct", "sharpe", "max_drawdown_pct"):
-        d = report.differences[m]
-        star = " *" if d.significant else ""
-        means.append(f"mean {d.mean:+.2f} [{d.low:+.2f}, {d.high:+.2f}]{star}")
-    table.add_row("difference, 95% CI", *means, "")
-    return table
-
-
 @memory_app.command()
 def ablation(
     models: Annotated[str, typer.Option(help="Comma-separated model specs.")] = "rules:supertrend",
@@ -193,34 +173,32 @@ def ablation(
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Memory ablation, offline: each model with and without memory on the same windows;
-    paired differences of return, Sharpe and max drawdown with 95% bootstrap intervals.
-    Default: the last WINDOWS years of the symbols' bundled data, one year per window."""
-    import pandas as pd
-
+    """Memory ablation, offline: each model without and with memory (X and X+memory as
+    battle competitors) on the same windows, one battle per symbol (or one over all with
+    --portfolio); paired differences of return, Sharpe and max drawdown with 95% bootstrap
+    intervals over windows. Default: the last WINDOWS years of the symbols' bundled data,
+    one year per window. Same as `tradepit battle --memory-ablation --windows K` per symbol."""
+    from tradepit.battle import BattleConfig, new_run_id
+    from tradepit.battle.ablation import run_ablation
     from tradepit.bootstrap import configure_process, open_store
-    from tradepit.clock import SystemClock
-    from tradepit.memory import ablation as abl
-
-    def day(text: str) -> Any:
-        return pd.Timestamp(text, tz="UTC").to_pydatetime()
+    from tradepit.cli_battle import print_ablation
 
     names = [s.strip().upper() for s in symbols.split(",") if s.strip()]
     specs = [m.strip() for m in models.split(",") if m.strip()]
     settings = Settings()
     configure_process(settings)
     try:
-        lo, hi = abl.default_window(names, windows)
-        units = abl.plan_units(names, day(start) if start else lo, day(end) if end else hi,
-                               windows, per_symbol=not portfolio)  # fmt: skip
+        lo, hi = _ablation_window(names, windows, start, end)
+        config = BattleConfig(
+            models=specs, symbols=names, start=lo, end=hi, windows=windows, seed=seed,
+            fresh_memory=fresh, commission_pct=settings.commission_pct,
+            slippage_bps=settings.slippage_bps,
+        )  # fmt: skip
         store = open_store(settings)
         try:
-            reports = abl.run_ablation(
-                specs, units, store, settings, carry=not fresh, seed=seed,
-                ablation_id=f"ablation-{SystemClock().now():%Y%m%d-%H%M%S}",
-                on_arm=None if as_json else lambda r: err.print(
-                    f"[dim]{r.model} {r.unit}: return {r.return_pct:+.2f}%[/]"
-                ),
+            result = run_ablation(
+                config, store, settings, new_run_id(store, "ablation"), per_symbol=not portfolio,
+                on_battle=None if as_json else lambda b: err.print(f"[dim]{b.run_id} done[/]"),
             )  # fmt: skip
         finally:
             store.close()
@@ -228,11 +206,27 @@ def ablation(
         err.print(f"[bold red]error:[/] {e}")
         raise typer.Exit(1) from None
     if as_json:
-        _emit([r.to_dict() for r in reports])
+        _emit(result.to_dict())
         return
-    for report in reports:
-        out.print(_ablation_table(report))
-    out.print("[dim]* the 95% interval of the mean difference excludes 0[/]")
+    print_ablation(result.reports)
+    ids = ", ".join(b.run_id for b in result.battles)
+    out.print(f"[dim]battles: {ids} (tradepit battle show ID)[/]")
+
+
+def _ablation_window(symbols: list[str], windows: int, start: str | None, end: str | None) -> Any:
+    """[start, end], by default the last `windows` years of data common to `symbols`."""
+    import pandas as pd
+
+    from tradepit.battle.market import load_frames
+
+    def day(text: str) -> Any:
+        return pd.Timestamp(text, tz="UTC").to_pydatetime()
+
+    frames, _ = load_frames(symbols, {})
+    last = min(pd.Timestamp(f.index[-1]) for f in frames.values()) + pd.Timedelta(days=1)
+    hi = day(end) if end else last.to_pydatetime()
+    lo = day(start) if start else (pd.Timestamp(hi) - pd.DateOffset(years=windows)).to_pydatetime()
+    return lo, hi
 
 
 def register(app: typer.Typer) -> None:

@@ -2,9 +2,12 @@
 threads), service, budget and record buffer, over the market every competitor shares.
 
 Identical for everyone: the tools (`BATTLE_TOOLS`), the prompts, the risk limits, the
-snapshot. A cycle that aborts (model error, malformed replies, budget) is recorded by the
-graph as an ``abort`` decision; an unexpected exception (a bug in a backend or a tool) is
-logged and recorded here the same way. Either way it counts as a failure: never a hold.
+snapshot; a competitor with memory (``+memory``, see `battle.memory`) also gets the memory
+tools (`MEMORY_TOOLS`) and its memories in the prompts.
+
+A cycle that aborts (model error, malformed replies, budget) is recorded by the graph as an
+``abort`` decision; an unexpected exception (a bug in a backend or a tool) is logged and
+recorded here the same way. Either way it counts as a failure: never a hold.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tradepit.battle.recording import FlagCache, TickBuffer
 from tradepit.battle.records import status_of
 from tradepit.broker import PaperBroker, PaperConfig
 from tradepit.domain.models import Account, Bar, Decision, Fill
+from tradepit.memory.service import MemoryScope
 from tradepit.risk import RiskGate, RiskLimits
 from tradepit.storage import Store
 from tradepit.tools.base import Tool
@@ -42,11 +46,15 @@ BATTLE_TOOLS = (
 """The tools every competitor gets (an allowlist: tools that read the decision journal or
 a shared memory would let a competitor see another's decisions, or real tickers in a blind
 battle)."""
-OFFLINE = ("RulesBackend", "ReplayBackend")
+MEMORY_TOOLS = ("recall", "remember")
+"""Added for a competitor with memory: they read and write its own (battle) namespace."""
+OFFLINE = ("RulesBackend", "RulesRecallBackend", "ReplayBackend")
 
 
-def battle_tools() -> list[Tool]:
-    return [t for t in default_tools() if t.name in BATTLE_TOOLS]
+def battle_tools(memory: bool = False) -> list[Tool]:
+    """The allowlist, plus the memory tools for a competitor with memory."""
+    allowed = (*BATTLE_TOOLS, *MEMORY_TOOLS) if memory else BATTLE_TOOLS
+    return [t for t in default_tools() if t.name in allowed]
 
 
 @dataclass
@@ -82,6 +90,7 @@ class CompetitorRun:
         budget: BudgetLimits,
         tools: list[Tool] | None = None,
         flags: FlagCache | None = None,
+        memory: MemoryScope | None = None,
     ) -> None:
         self.spec, self.run_id, self.account_id = spec, run_id, account_id
         self.backend = backend
@@ -106,13 +115,14 @@ class CompetitorRun:
             mode="battle",
             symbols=market.symbols,
             home=None,  # no tuned per-symbol configs: identical for all, reproducible
+            memory=memory,
         )
         self.saver = InMemorySaver()
         self.service = AgentService(
             deps,
             backend,
             build_graph(self.saver),
-            tools=tools if tools is not None else battle_tools(),
+            tools=tools if tools is not None else battle_tools(memory is not None),
             limits=budget,
             cycle_durability="exit",
         )

@@ -4,6 +4,10 @@ A `BattleConfig` is stored with the battle's run (JSON), so `battle replay` can 
 same battle from the record alone. Competitors are model specs (``rules:supertrend``,
 ``anthropic/claude-sonnet-4-6``, ``openai/<model>@http://127.0.0.1:8000/v1``, ...); the
 same spec twice gets ``#2`` in its display name.
+
+A spec ending in ``+memory`` is that model with a memory of its own (see `battle.memory`):
+``rules:<strategy>+memory`` runs the memory-aware ``rules:<strategy>+recall``, any other
+model runs as itself with the recall tools and memories in its prompts.
 """
 
 from __future__ import annotations
@@ -16,12 +20,38 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from tradepit.domain.models import UtcDatetime
 from tradepit.market.timeframe import canonical_timeframe
+from tradepit.memory import namespaces
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]{0,47}$")
 """Battle ids stay short: competitor runs append ``.s<n>.c<n>`` and client_order_ids
 append cycle, symbol and leg to that (128 characters at most)."""
 
 Concurrency = Literal["auto", "processes", "threads", "sequential"]
+MEMORY = "+memory"
+"""Model spec suffix: this competitor has a memory."""
+RECALL = "+recall"
+"""Suffix of the memory-aware rules model (`tradepit.agent.backends.rules_recall`)."""
+
+
+def without_memory(spec: str) -> str:
+    """The model spec without the ``+memory`` suffix."""
+    return spec.strip().removesuffix(MEMORY)
+
+
+def with_memory(spec: str) -> str:
+    return without_memory(spec) + MEMORY
+
+
+def backend_spec(spec: str) -> str:
+    """The backend a competitor spec runs: ``rules:<s>+memory`` -> ``rules:<s>+recall``
+    (the rules model that reads its memory), ``<model>+memory`` -> ``<model>``."""
+    spec = spec.strip()
+    if not spec.endswith(MEMORY):
+        return spec
+    base = without_memory(spec)
+    if base.startswith("rules:") and not base.endswith(RECALL):
+        return base + RECALL
+    return base
 
 
 class Competitor(BaseModel):
@@ -32,6 +62,16 @@ class Competitor(BaseModel):
     index: int
     name: str
     model: str
+
+    @property
+    def memory(self) -> bool:
+        """Whether this competitor has a memory (its spec ends in ``+memory``)."""
+        return self.model.endswith(MEMORY)
+
+    @property
+    def backend(self) -> str:
+        """The model spec of its backend (`backend_spec`)."""
+        return backend_spec(self.model)
 
 
 class BattleConfig(BaseModel):
@@ -60,6 +100,12 @@ class BattleConfig(BaseModel):
     slippage_bps: float = Field(0.0, ge=0)
     data: dict[str, str] = Field(default_factory=dict)
     """User files by symbol (CSV or parquet); other symbols come from the bundled data."""
+    shared_memory: bool = False
+    """The ``+memory`` competitors share one memory (default: one each)."""
+    fresh_memory: bool = False
+    """Each sample starts with an empty memory. Otherwise consecutive windows (`windows`)
+    carry it over, as a run without a break would; repeats and blind samples (each with its
+    own names and shifted dates) always start empty."""
     rpm: float | None = Field(60.0, gt=0)
     """Model requests per minute per provider (litellm backends only); None = no limit."""
     concurrency: Concurrency = "auto"
@@ -104,7 +150,20 @@ class BattleConfig(BaseModel):
         unknown = set(self.data) - set(self.symbols)
         if unknown:
             raise ValueError(f"data given for symbols not in the battle: {sorted(unknown)}")
+        if (self.shared_memory or self.fresh_memory) and not self.has_memory:
+            raise ValueError(
+                "shared or fresh memory needs a competitor with memory (<model>+memory)"
+            )
         return self
+
+    @property
+    def has_memory(self) -> bool:
+        return any(m.endswith(MEMORY) for m in self.models)
+
+    @property
+    def memory_per_sample(self) -> bool:
+        """Whether each sample has a memory of its own (see `fresh_memory`)."""
+        return self.samples > 1 and (self.fresh_memory or self.blind or self.repeats > 1)
 
     @property
     def samples(self) -> int:
@@ -142,6 +201,14 @@ def competitor_run(run_id: str, sample: int, index: int) -> str:
 def account_id(run_id: str, sample: int, index: int) -> str:
     """The paper account of one competitor in one sample."""
     return f"paper-{competitor_run(run_id, sample, index)}"
+
+
+def memory_namespace(run_id: str, sample: int, index: int, config: BattleConfig) -> str:
+    """The memory namespace of competitor `index` in `sample`: ``battle:<run>:c<index>``
+    (``battle:<run>:shared`` with `shared_memory`); ``<run>.s<n>`` instead of ``<run>`` when
+    each sample has a memory of its own (`BattleConfig.memory_per_sample`)."""
+    owner = sample_id(run_id, sample) if config.memory_per_sample else run_id
+    return namespaces.competitor(owner, f"c{index}", shared=config.shared_memory)
 
 
 def benchmark_series(run_id: str, sample: int) -> str:

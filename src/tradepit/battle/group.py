@@ -32,6 +32,8 @@ from tradepit.storage import Store
 log = logging.getLogger(__name__)
 
 BackendFactory = Callable[[Competitor, int], Any]
+MemoryFactory = Callable[[Competitor, int], Any]
+"""(competitor, sample) -> its `MemoryScope`, or None (no memory)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class Group:
         paper: PaperConfig,
         limits: BudgetLimits,
         threaded: str = "auto",
+        memories: MemoryFactory | None = None,
+        shared_memory: bool = False,
     ) -> None:
         self.market, self.store = market, store
         self.flags = FlagCache(store)
@@ -106,13 +110,18 @@ class Group:
                 c, ids.competitor_run(run_id, sample, c.index),
                 ids.account_id(run_id, sample, c.index), backends(c, sample), market, store,
                 paper, limits, flags=self.flags,
+                memory=memories(c, sample) if memories is not None else None,
             )
             for c in competitors
         ]  # fmt: skip
         self.flags.scopes = [c.run_id for c in self.comps]
         self.deliveries = Deliveries(market)
         self.capital = float(paper.starting_cash)
-        self.threaded = [c for c in self.comps if _threaded(c, threaded)]
+        self.threaded = [
+            c for c in self.comps
+            if _threaded(c, threaded) and not (shared_memory and c.spec.memory)
+        ]  # fmt: skip
+        """A shared memory is written by one competitor at a time, in their order."""
         self.pool = ThreadPoolExecutor(len(self.threaded), "battle") if self.threaded else None
         self.extra: list[TickBuffer] = []
         """Other buffers written in this group's transaction (the runner's benchmark)."""

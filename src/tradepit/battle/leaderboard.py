@@ -5,13 +5,14 @@ show` and `battle replay` agree by construction), and the comparison a replay is
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from tradepit.battle import config as ids
 from tradepit.battle import records
+from tradepit.battle.ablation import memory_ablation
 from tradepit.battle.records import BattleRecord
 from tradepit.battle.scoring import (
     Aggregate,
@@ -23,6 +24,7 @@ from tradepit.battle.scoring import (
     trade_metrics,
 )
 from tradepit.market.timeframe import annualisation_factor
+from tradepit.memory.ablation import AblationReport
 from tradepit.storage import Store
 
 
@@ -54,6 +56,9 @@ class Leaderboard:
     samples: tuple[SampleBoard, ...]
     aggregates: tuple[Aggregate, ...]
     """Per competitor over the samples (empty for a one-sample battle)."""
+    ablation: tuple[AblationReport, ...] = ()
+    """Per model run both without and with memory (``X`` and ``X+memory``): the paired
+    differences over the samples (`battle.ablation`)."""
 
     def to_dict(self) -> dict[str, Any]:
         config = self.record.config
@@ -69,6 +74,7 @@ class Leaderboard:
                 "blind": config.blind,
                 "samples": [s.to_dict() for s in self.samples],
                 "aggregate": [a.to_dict() for a in self.aggregates],
+                "memory_ablation": [r.to_dict() for r in self.ablation],
             }
         )
 
@@ -120,7 +126,8 @@ def build_leaderboard(store: Store, run_id: str) -> Leaderboard:
     aggregates = ()
     if len(boards) > 1:
         aggregates = tuple(aggregate([b.scores for b in boards], record.config.seed))
-    return Leaderboard(run_id, record, boards, aggregates)
+    board = Leaderboard(run_id, record, boards, aggregates)
+    return replace(board, ablation=memory_ablation(board))
 
 
 def differences(a: Leaderboard, b: Leaderboard) -> list[str]:

@@ -1,6 +1,7 @@
 """The HTML report of a battle (self-contained: plotly inlined, opens offline): leaderboard,
 equity curves of every competitor and the benchmark, drawdowns, trades and fees, inference
-cost, the aggregate over samples, and the decision log."""
+cost, the aggregate over samples, the memory ablation (when the battle ran models without
+and with memory), and the decision log."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tradepit.backtest.report_html import Page
 from tradepit.battle import config as ids
 from tradepit.battle import records
 from tradepit.battle.leaderboard import Leaderboard, SampleBoard
+from tradepit.memory.ablation import METRICS
 from tradepit.storage import Store
 
 MAX_SAMPLE_FIGURES = 4
@@ -95,6 +97,27 @@ def _aggregate(page: Page, board: Leaderboard) -> None:
     )
 
 
+def _ablation(page: Page, board: Leaderboard) -> None:
+    page.heading("Memory ablation: with memory - without, same windows")
+    rows = []
+    for report in board.ablation:
+        for off, on in report.pairs:
+            rows.append([report.model, off.unit, *(getattr(on, m) - getattr(off, m)
+                         for m in METRICS), f"{off.trades} | {on.trades}"])  # fmt: skip
+        cells = []
+        for m in METRICS:
+            d = report.differences[m]
+            interval = "" if d.low is None else f" [{d.low:.3g}, {d.high:.3g}]"
+            cells.append(f"{d.mean:.3g}{interval}{' *' if d.significant else ''}")
+        rows.append([report.model, f"mean (n={report.differences[METRICS[0]].n})", *cells, ""])
+    page.table(("model", "unit", "return %", "Sharpe", "max DD %", "trades without | with"), rows)
+    page.note(
+        "Each model ran as X (no memory) and X+memory in this battle. Mean rows: the mean "
+        "paired difference with its 95% bootstrap interval over windows; * = the interval "
+        "excludes 0."
+    )
+
+
 def _decision_log(page: Page, store: Store, board: Leaderboard) -> None:
     record = board.record
     sample = record.samples[0]
@@ -140,6 +163,8 @@ def battle_report(store: Store, board: Leaderboard, path: Path) -> Path:
     page.table(SCORE_HEADER, score_rows(first))
     if board.aggregates:
         _aggregate(page, board)
+    if board.ablation:
+        _ablation(page, board)
     for sample, b in list(zip(record.samples, board.samples, strict=True))[:MAX_SAMPLE_FIGURES]:
         page.heading(f"Sample {sample.sample}: {b.start.date()} .. {b.end.date()}")
         _figures(page, _curves(store, board, sample), f"sample {sample.sample}")

@@ -11,7 +11,8 @@ equal-weight buy-and-hold benchmark and reports the standings. Competitors are i
 grouped or in which order they run.
 
 A battle with ``--windows K`` or ``--repeats N`` runs K or N samples one after the other,
-each with fresh accounts (see `BattleConfig`).
+each with fresh accounts (see `BattleConfig`). Competitors with memory (``+memory``) run in
+the runner's process, where the battle's memory lives (`battle.memory`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tradepit.battle.config import BattleConfig, Competitor
 from tradepit.battle.group import Deliveries, Group, Standing, dec
 from tradepit.battle.market import Market, build_market, data_timeframe, load_frames, schedule
 from tradepit.battle.market import split as split_ticks
+from tradepit.battle.memory import BattleMemory
 from tradepit.battle.ratelimit import ProviderLimits
 from tradepit.battle.recording import TickBuffer, flush_all
 from tradepit.battle.workers import LocalGroup, ProcessGroup, can_fork, cores
@@ -126,6 +128,22 @@ class BattleRunner:
         self.on_tick = on_tick
         self.rates = ProviderLimits(config.rpm)
         self._backends = backends or self._default_backend
+        timeframe, calendar = self._load_market()
+        self.plan = Plan(
+            run_id, config, timeframe, calendar, limits or budget_limits(config, self.settings),
+            replay_of=replay_of,
+        )  # fmt: skip
+        self.plan.samples = self._samples(calendar, timeframe)
+        self.memory = BattleMemory(self.settings, store, config, self.run_id)
+        self.paper = PaperConfig(
+            starting_cash=dec(config.capital),
+            commission_pct=dec(config.commission_pct),
+            slippage_bps=dec(config.slippage_bps),
+        )
+
+    def _load_market(self) -> tuple[str, str]:
+        """Load the battle's data; returns its bar timeframe and exchange calendar."""
+        config = self.config
         self.frames, self.assets = load_frames(config.symbols, config.data)
         timeframe = data_timeframe(self.frames)
         if parse_timeframe(config.cadence) < parse_timeframe(timeframe):
@@ -133,22 +151,12 @@ class BattleRunner:
                 f"cadence {config.cadence} is finer than the data's {timeframe} bars "
                 "(the bundled data is daily; give --data with intraday bars)"
             )
-        calendar = self.assets[config.symbols[0]].calendar
-        self.plan = Plan(
-            run_id, config, timeframe, calendar, limits or budget_limits(config, self.settings),
-            replay_of=replay_of,
-        )  # fmt: skip
-        self.plan.samples = self._samples(calendar, timeframe)
-        self.paper = PaperConfig(
-            starting_cash=dec(config.capital),
-            commission_pct=dec(config.commission_pct),
-            slippage_bps=dec(config.slippage_bps),
-        )
+        return timeframe, self.assets[config.symbols[0]].calendar
 
     def _default_backend(self, competitor: Competitor, sample: int) -> ModelBackend:
-        backend = make_backend(competitor.model, self.settings, self.store)
+        backend = make_backend(competitor.backend, self.settings, self.store)
         if type(backend).__name__ == "LiteLLMBackend":
-            return self.rates.wrap(backend, competitor.model)
+            return self.rates.wrap(backend, competitor.backend)
         return backend
 
     def _samples(self, calendar: str, timeframe: str) -> list[dict[str, Any]]:
@@ -205,15 +213,14 @@ class BattleRunner:
             self.store.create_run(run, RunKind.BATTLE, market.clock.now(), info)
         backends = {c.index: self._backends(c, s) for c in comps}  # built here, before forking
         online = any(type(b).__name__ not in OFFLINE for b in backends.values())
-        workers = self._workers(len(comps), online)
-        chunks = [list(chunk) for chunk in np.array_split(np.arange(len(comps)), workers)]
-        chunks.reverse()  # the smallest share stays here, where the snapshot is built too
+        chunks = self._chunks(comps, self._workers(len(comps), online))
         groups: list[LocalGroup | ProcessGroup] = []
         try:
             for k, chunk in enumerate(chunks):
                 members = [comps[i] for i in chunk]
                 if k == 0:
-                    groups.append(LocalGroup(self._group(s, members, backends, market)))
+                    group = self._group(s, members, backends, market, memories=True)
+                    groups.append(LocalGroup(group))
                     continue
                 make = self._group_factory(s, members, backends, market)
                 groups.append(ProcessGroup(self.store, make, f"battle-{self.run_id}-w{k}"))
@@ -222,6 +229,21 @@ class BattleRunner:
                 g.close()
             raise
         return groups
+
+    @staticmethod
+    def _chunks(comps: list[Competitor], workers: int) -> list[list[int]]:
+        """Competitor indexes per group, this process's first: the smallest share, or every
+        competitor with memory (the memory stays in this process, see `battle.memory`) and
+        the others over the remaining workers."""
+        mine = [c.index for c in comps if c.memory]
+        rest = [c.index for c in comps if not c.memory]
+        if not mine:
+            chunks = [list(map(int, ch)) for ch in np.array_split(np.arange(len(comps)), workers)]
+            return chunks[::-1]  # the smallest share stays here, where the snapshot is built too
+        spare = min(workers - 1, len(rest))
+        if spare < 1:
+            return [mine + rest]
+        return [mine, *(list(map(int, ch)) for ch in np.array_split(np.array(rest), spare))]
 
     def _workers(self, competitors: int, online: bool) -> int:
         """Worker processes for CPU-bound (offline) battles. With network models `auto` stays
@@ -235,12 +257,20 @@ class BattleRunner:
         return max(1, min(cores(), competitors))
 
     def _group(
-        self, s: int, members: list[Competitor], backends: dict, market: Market, store: Any = None
+        self,
+        s: int,
+        members: list[Competitor],
+        backends: dict,
+        market: Market,
+        store: Any = None,
+        memories: bool = False,
     ) -> Group:
         threads = {"processes": "auto"}.get(self.config.concurrency, self.config.concurrency)
         return Group(
             self.run_id, s, members, market, store or self.store,
             lambda c, _s: backends[c.index], self.paper, self.plan.limits, threads,
+            memories=self.memory.scope if memories else None,
+            shared_memory=self.config.shared_memory,
         )  # fmt: skip
 
     def _group_factory(

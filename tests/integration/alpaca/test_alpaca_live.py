@@ -25,6 +25,7 @@ from tradepit.bootstrap_live import LIVE_FILL_TIMEFRAME
 from tradepit.broker.reconcile import ReconciliationError
 from tradepit.clock import ReplayClock
 from tradepit.config import Settings
+from tradepit.domain.errors import ConfigError
 from tradepit.integrations.hub import NotificationHub, Route
 from tradepit.integrations.run_events import RunNotifier
 
@@ -225,3 +226,45 @@ def test_a_data_outage_aborts_the_cycle_alerts_once_and_recovers(
     loop_alerts = [e for e in recorder.events if getattr(e, "component", "") == "agent-loop"]
     assert [a.error_type for a in loop_alerts] == ["DataUnavailableError", "Recovered"]
     assert alpaca.count("POST /v2/orders") <= 1
+
+
+def test_live_battle_on_alpaca_data_waits_for_each_tick_and_scores(
+    tmp_path: Path, alpaca: FakeAlpaca, clock: ReplayClock, monkeypatch: pytest.MonkeyPatch
+):
+    from tradepit.battle import BattleConfig
+    from tradepit.battle.leaderboard import build_leaderboard
+    from tradepit.battle.live import live_runner
+    from tradepit.bootstrap_live import open_market
+    from tradepit.storage import Store
+
+    def wait(seconds: float) -> bool:
+        clock.advance_to(clock.now() + timedelta(seconds=seconds))
+        return False
+
+    store = Store.from_url(f"sqlite:///{tmp_path / 'battle.db'}")
+    store.migrate()
+    config = BattleConfig(
+        models=("rules:supertrend", "rules:buy_and_hold", "rules:sma_cross"),
+        symbols=("MSFT", "AAPL"), start=clock.now(),
+        end=datetime(2024, 3, 5, 16, 0, tzinfo=UTC), cadence="30m", concurrency="sequential",
+    )  # fmt: skip
+    settings = _settings(tmp_path, broker="paper", data="alpaca")
+    runner = live_runner(
+        config, store, "live-b1", market_data=open_market(clock), clock=clock, wait=wait,
+        settings=settings,
+    )  # fmt: skip
+    runner.run()
+    assert clock.now() == datetime(2024, 3, 5, 16, 0, tzinfo=UTC)  # 15:00, 15:30, 16:00
+    board = build_leaderboard(store, "live-b1")
+    [sample] = board.samples
+    assert sample.ticks == 3 and len(sample.scores) == 3
+    holder = next(s for s in sample.scores if s.model == "rules:buy_and_hold")
+    assert holder.fills >= 1  # bought, filled on the minute bars after the 15:00 tick
+    assert holder.end_equity != config.capital
+    assert alpaca.count("POST /v2/orders") == 0  # paper accounts: no Alpaca orders
+    with pytest.raises(ConfigError, match="--blind"):
+        live_runner(
+            config.model_copy(update={"blind": True}), store, "live-b2",
+            market_data=open_market(clock), clock=clock, settings=settings,
+        )  # fmt: skip
+    store.close()

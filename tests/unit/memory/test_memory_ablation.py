@@ -1,63 +1,25 @@
-"""The ablation harness: arms, windows, metrics, the paired bootstrap, and a tiny real run."""
+"""The ablation statistics (paired bootstrap, pairs from a battle) and a tiny real run."""
 
 from __future__ import annotations
 
-import itertools
-import math
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from tradepit.battle import BattleConfig
+from tradepit.battle.ablation import run_ablation
 from tradepit.config import Settings
 from tradepit.memory.ablation import (
     METRICS,
     ArmResult,
     compare,
-    curve_metrics,
-    memory_arm,
     paired_bootstrap,
     pairs_from_leaderboard,
-    plan_units,
-    run_ablation,
 )
 from tradepit.memory.models import Kind
 from tradepit.storage import Store
-
-
-def test_arms() -> None:
-    assert memory_arm("rules:supertrend") == ("rules:supertrend", "rules:supertrend+recall")
-    assert memory_arm("rules:macd_rsi+recall") == ("rules:macd_rsi", "rules:macd_rsi+recall")
-    assert memory_arm("gpt-4o") == ("gpt-4o", "gpt-4o")
-
-
-def test_windows_are_consecutive_and_shared_by_the_symbols() -> None:
-    start, end = datetime(2016, 1, 1, tzinfo=UTC), datetime(2016, 12, 31, tzinfo=UTC)
-    units = plan_units(["SPX", "MSFT"], start, end, 4)
-    assert [(u.window, u.symbols) for u in units[:3]] == [
-        (1, ("SPX",)),
-        (1, ("MSFT",)),
-        (2, ("SPX",)),
-    ]
-    spans = [(u.start, u.end) for u in units if u.symbols == ("SPX",)]
-    assert spans == [(u.start, u.end) for u in units if u.symbols == ("MSFT",)]
-    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # no overlap
-    assert spans[0][0].date().isoformat() == "2016-01-04" and spans[-1][1].year == 2016
-    together = plan_units(["SPX", "MSFT"], start, end, 4, per_symbol=False)
-    assert [u.symbols for u in together] == [("SPX", "MSFT")] * 4
-    with pytest.raises(ValueError, match="windows"):
-        plan_units(["SPX"], start, datetime(2016, 1, 8, tzinfo=UTC), 4)
-
-
-def test_curve_metrics_follow_their_definitions() -> None:
-    equity = [100.0, 110.0, 99.0, 108.9]
-    got = curve_metrics(equity)
-    returns = np.diff(equity) / np.array(equity[:-1])
-    sharpe = returns.mean() / returns.std(ddof=1) * math.sqrt(252)
-    assert got["return_pct"] == pytest.approx(100 * (108.9 / 100 - 1))
-    assert got["max_drawdown_pct"] == pytest.approx(100 * (99 / 110 - 1))
-    assert got["sharpe"] == pytest.approx(sharpe)
 
 
 def test_paired_bootstrap() -> None:
@@ -102,7 +64,7 @@ def test_compare_pairs_by_unit() -> None:
 
 def test_pairs_from_a_battle_leaderboard() -> None:
     def score(index: int, r: float) -> SimpleNamespace:
-        return SimpleNamespace(index=index, model=f"m{index}", return_pct=r, sharpe=r / 2,
+        return SimpleNamespace(index=index, name=f"m{index}", return_pct=r, sharpe=r / 2,
                                max_drawdown_pct=-1.0, cycles=20, trades=3)  # fmt: skip
 
     board = SimpleNamespace(samples=[
@@ -114,26 +76,44 @@ def test_pairs_from_a_battle_leaderboard() -> None:
         ("s2", "m0", "m1"),
     ]
     assert compare("m0", pairs).differences["return_pct"].mean == pytest.approx(1.5)
+    labelled = pairs_from_leaderboard(board, without=0, with_memory=1, label="SPX")
+    assert [(a.unit, a.window) for a, _ in labelled] == [("s1:SPX", 1), ("s2:SPX", 2)]
+
+
+def test_one_window_gives_no_interval() -> None:
+    one = paired_bootstrap([1.0, 2.0, 3.0], seed=1, clusters=[4, 4, 4])
+    assert one.mean == pytest.approx(2.0) and one.low is None and one.high is None
+    assert not one.significant and one.n == 3
+    assert one.to_dict()["significant"] is False
 
 
 def test_a_small_ablation_runs_both_arms_on_the_same_ticks(tmp_path) -> None:
-    settings = Settings(home=tmp_path, _env_file=None)
+    """`tradepit memory ablation` as battles: one per symbol, X and X+memory in each, the
+    memory carried across the windows in one namespace per competitor."""
+    settings = Settings(home=tmp_path, memory_backend="ephemeral", _env_file=None)
     store = Store.from_url(f"sqlite:///{tmp_path / 'a.db'}")
     store.migrate()
     start, end = datetime(2016, 6, 1, tzinfo=UTC), datetime(2016, 6, 16, tzinfo=UTC)
-    units = plan_units(["SPX"], start, end, 2)
-    seen: list[ArmResult] = []
+    config = BattleConfig(
+        models=["rules:supertrend"], symbols=["SPX"], start=start, end=end, windows=2
+    )
+    seen: list[str] = []
     try:
-        (report,) = run_ablation(
-            ["rules:supertrend"], units, store, settings, ablation_id="t", on_arm=seen.append
+        result = run_ablation(
+            config, store, settings, "t", on_battle=lambda b: seen.append(b.run_id)
         )
-        assert [(r.unit, r.arm) for r in seen] == [
-            ("w1:SPX", "without"), ("w1:SPX", "with"), ("w2:SPX", "without"), ("w2:SPX", "with"),
+        assert seen == ["t-SPX"]
+        (report,) = result.reports
+        assert report.model == "rules:supertrend"
+        assert [(off.unit, on.unit) for off, on in report.pairs] == [
+            ("s1:SPX", "s1:SPX"), ("s2:SPX", "s2:SPX"),
         ]  # fmt: skip
         for off, on in report.pairs:
-            assert off.cycles == on.cycles >= 5 and on.model == "rules:supertrend+recall"
+            assert off.cycles == on.cycles >= 5 and on.model == "rules:supertrend+memory"
+        assert report.differences["return_pct"].n == 2
+        assert result.to_dict()["memory_ablation"][0]["units"][0]["unit"] == "s1:SPX"
         memory = [ns for ns, _ in _namespaces(store)]
-        assert memory == ["agent:t-rules_supertrend-SPX"]  # the memory arm's, across windows
+        assert memory == ["battle:t-SPX:c1"]  # the memory arm's, across windows
         decisions = _entries(store, memory[0])
         assert len(decisions) == sum(on.cycles for _, on in report.pairs)
     finally:
@@ -152,3 +132,16 @@ def _entries(store: Store, namespace: str):
 
     with store.read() as session:
         return listing(session, namespace, [Kind.DECISION])
+
+
+def test_the_cli_runs_the_battle_ablation(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from tradepit.cli import app
+
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path))
+    monkeypatch.delenv("TRADEPIT_DATABASE_URL", raising=False)
+    args = ["memory", "ablation", "--symbols", "SPX", "--start", "2016-06-01", "--end",
+            "2016-06-10", "--windows", "50"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "cannot make 50 windows" in result.output

@@ -1,0 +1,162 @@
+"""Live battles: the competitors trade today's market on the real clock.
+
+The replay machinery is reused unchanged: the runner moves the clock to each tick with
+`advance_to`, and here `WaitingClock.advance_to` waits until the real clock gets there (a
+tick that is already past, because a cycle ran long, starts at once). The market is
+Alpaca's live data (`TRADEPIT_DATA=alpaca`) behind the same per-tick cache; each
+competitor keeps its own paper account, filled against the minute bars completed between
+ticks. Blind mode, repeats and windows need history and are replay-only.
+
+**Accounts.** Each competitor has its own ledger: the paper broker here. On Alpaca the
+design is one Alpaca paper account per competitor (separate keys), not virtual
+sub-ledgers on one account attributed by client_order_id prefix: one account nets the
+positions of all competitors (one's sell closes another's long), shares one buying power
+and one set of pattern-day-trader and margin rules, and a netted fill cannot be attributed
+exactly; separate accounts keep the broker the truth for every competitor's ledger. That
+mode is not wired yet (see the README).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from tradepit.agent.schedule import LivePacer, calendar_for, ticks
+from tradepit.domain.errors import ConfigError
+from tradepit.market.timeframe import parse_timeframe
+
+if TYPE_CHECKING:
+    from tradepit.domain.models import Asset, Bar, Quote
+    from tradepit.domain.ports import Clock, MarketData
+
+LIVE_TIMEFRAME = "1Min"
+"""Bars the paper accounts fill against between ticks."""
+
+
+class BattleStopped(Exception):
+    """A stop was requested while waiting for the next tick."""
+
+
+class WaitingClock:
+    """The real clock whose `advance_to(when)` waits until `when` (see the module doc)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        stop: threading.Event | None = None,
+        wait: Callable[[float], bool] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self._pacer = LivePacer(clock, self.stop, wait=wait)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def advance_to(self, when: datetime) -> None:
+        if not self._pacer.reach(pd.Timestamp(when)):
+            raise BattleStopped(f"stopped before the tick at {when:%Y-%m-%d %H:%M}Z")
+
+
+class LiveFeed:
+    """A live `MarketData` with the attributes the battle's per-tick cache reads."""
+
+    def __init__(self, market: MarketData, clock: Clock, timeframe: str = LIVE_TIMEFRAME):
+        self.market, self.clock, self.timeframe = market, clock, timeframe
+
+    def symbols(self) -> list[str]:
+        return self.market.symbols()
+
+    def get_asset(self, symbol: str) -> Asset:
+        return self.market.get_asset(symbol)
+
+    def get_bars(
+        self,
+        symbol: str,
+        timeframe: str = "1Day",
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pd.DataFrame:
+        return self.market.get_bars(symbol, timeframe, start, end)
+
+    def latest_bar(self, symbol: str) -> Bar:
+        return self.market.latest_bar(symbol)
+
+    def latest_quote(self, symbol: str) -> Quote:
+        return self.market.latest_quote(symbol)
+
+
+def live_times(
+    now: datetime, end: datetime | None, cadence: str, symbols: Sequence[str]
+) -> tuple[list[pd.Timestamp], str]:
+    """The ticks of a live battle from now to `end` (required: a battle is scored over a
+    known period) and the calendar they follow."""
+    if end is None:
+        raise ConfigError("a live battle needs --end (it is scored over a known period)")
+    calendar = calendar_for(tuple(symbols))
+    times = list(ticks(now, end, parse_timeframe(cadence), calendar))
+    if len(times) < 2:
+        raise ConfigError(f"fewer than 2 {cadence} ticks between now and {end:%Y-%m-%d %H:%M}")
+    return times, calendar
+
+
+def check_live(config: Any) -> None:
+    """Options that need history are refused in a live battle."""
+    if config.blind:
+        raise ConfigError("--blind rebases history: it is for replays only")
+    if config.windows > 1 or config.repeats > 1:
+        raise ConfigError("--windows and --repeats split history: they are for replays only")
+    if config.data:
+        raise ConfigError("--data is for replays; a live battle reads Alpaca's live data")
+
+
+def live_runner(
+    config: Any,
+    store: Any,
+    run_id: str,
+    *,
+    market_data: MarketData,
+    clock: Clock,
+    stop: threading.Event | None = None,
+    wait: Callable[[float], bool] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A `BattleRunner` over the live market (see the module docstring)."""
+    from tradepit.battle.runner import BattleRunner
+
+    class LiveBattleRunner(BattleRunner):
+        def _load_market(self) -> tuple[str, str]:
+            check_live(self.config)
+            self.frames, self.assets = {}, {}
+            self.clock = WaitingClock(clock, stop, wait)
+            self.times, calendar = live_times(
+                clock.now(), self.config.end, self.config.cadence, self.config.symbols
+            )
+            return LIVE_TIMEFRAME, calendar
+
+        def _samples(self, calendar: str, timeframe: str) -> list[dict[str, Any]]:
+            times = self.times
+            return [{
+                "sample": 1, "start": times[0].isoformat(), "end": times[-1].isoformat(),
+                "ticks": len(times), "seed": self.config.seed, "blind": None, "times": times,
+                "live": True,
+            }]  # fmt: skip
+
+        def _market(self, sample: dict[str, Any]) -> Any:
+            from tradepit.battle.market import Market, TickFeed
+
+            symbols = tuple(self.config.symbols)
+            feed = TickFeed(LiveFeed(market_data, self.clock))  # type: ignore[arg-type]
+            return Market(
+                self.clock, feed, symbols, {s: s for s in symbols},  # type: ignore[arg-type]
+                LIVE_TIMEFRAME, list(sample["times"]),
+            )  # fmt: skip
+
+        def _workers(self, competitors: int, online: bool) -> int:
+            return 1  # one process: the live feed and its rate limits are shared
+
+    return LiveBattleRunner(config, store, run_id, **kwargs)
