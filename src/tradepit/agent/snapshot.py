@@ -85,25 +85,28 @@ def _last(values: np.ndarray) -> float | None:
     return num(values[-1]) if len(values) else None
 
 
+def _price(value: float) -> Decimal:
+    return Decimal(repr(float(value)))
+
+
 def symbol_view(deps: AgentDeps, symbol: str, timeframe: str = "1Day") -> SymbolView:
     """The latest completed bar of `symbol` with RSI14, MACD histogram, Supertrend(10, 3),
     ATR14 and SMA50/200."""
     bars = recent_bars(deps, symbol, timeframe, HISTORY_BARS)
     if bars.empty:
         raise NoDataError(f"no completed {timeframe} bars of {symbol} at {deps.clock.now()}")
-    h, low, c = (bars[k].to_numpy(np.float64) for k in ("high", "low", "close"))
+    o, h, low, c = (bars[k].to_numpy(np.float64) for k in ("open", "high", "low", "close"))
     line, direction = indicators.supertrend(h, low, c, 10, 3.0)
-    last = bars.iloc[-1]
     stamp = pd.Timestamp(bars.index[-1]).to_pydatetime()
     st_dir = direction[-1]
     return SymbolView(
         symbol=symbol,
         bar_time=stamp,
         timeframe=timeframe,
-        open=Decimal(repr(float(last["open"]))),
-        high=Decimal(repr(float(last["high"]))),
-        low=Decimal(repr(float(last["low"]))),
-        close=Decimal(repr(float(last["close"]))),
+        open=_price(o[-1]),
+        high=_price(h[-1]),
+        low=_price(low[-1]),
+        close=_price(c[-1]),
         change_pct=pct(c[-1] / c[-2] - 1) if len(c) > 1 else None,
         rsi14=_last(indicators.rsi(c, 14)),
         macd_hist=_last(indicators.macd(c)[2]),

@@ -134,7 +134,9 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class _Series:
-    """A frame at one timeframe with the arrays the hot path needs."""
+    """A frame at one timeframe with the arrays the hot path needs. The frame is a shallow
+    copy without `attrs`: pandas deep-copies attrs into every slice and column taken from a
+    frame, and the feed slices on every request (the source keeps the metadata)."""
 
     frame: pd.DataFrame
     opens: np.ndarray  # int64 ns since epoch
@@ -145,7 +147,9 @@ class _Series:
     def of(cls, frame: pd.DataFrame, duration: pd.Timedelta) -> _Series:
         opens = frame.index.as_unit("ns").asi8
         values = frame[list(OHLCV)].to_numpy(dtype="float64")
-        return cls(frame, opens, values, int(duration.value))
+        bare = frame.copy(deep=False)  # shares the data (copy-on-write)
+        bare.attrs = {}
+        return cls(bare, opens, values, int(duration.value))
 
 
 def _ns(when: datetime, name: str) -> int:
@@ -168,6 +172,7 @@ class PointInTimeFeed:
         self._base = parse_timeframe(timeframe)
         self._cache: dict[tuple[str, str], _Series] = {}
         self._last_bar: dict[str, tuple[int, Bar]] = {}
+        self._last_quote: dict[str, tuple[int, Quote]] = {}
         for symbol in source.symbols():
             self._check_spacing(symbol, source.frame(symbol))
 
@@ -201,7 +206,8 @@ class PointInTimeFeed:
         end: datetime | None = None,
     ) -> pd.DataFrame:
         """Completed bars with open time in [start, end]; `end` past now is clipped to now.
-        An empty frame when none are complete yet."""
+        An empty frame when none are complete yet. Frames carry no `attrs` (the source's
+        frames keep them)."""
         series = self._series(symbol, timeframe)
         stop = self._visible(series)
         if end is not None:
@@ -211,26 +217,36 @@ class PointInTimeFeed:
 
     def latest_bar(self, symbol: str) -> Bar:
         """The last completed bar at the base timeframe; NoDataError before the first."""
+        return self._latest(symbol)[1]
+
+    def latest_quote(self, symbol: str) -> Quote:
+        """Derived from the last completed bar: bid = ask = last = close, stamped at its close
+        (built once per bar: the paper broker is marked before every turn)."""
+        last, bar = self._latest(symbol)
+        cached = self._last_quote.get(symbol)
+        if cached is not None and cached[0] == last:
+            return cached[1]
+        closed = bar.timestamp + self._base.to_pytimedelta()
+        quote = Quote(symbol=symbol, timestamp=closed, bid=bar.close, ask=bar.close, last=bar.close)
+        self._last_quote[symbol] = (last, quote)
+        return quote
+
+    # ------------------------------------------------------------ internals
+
+    def _latest(self, symbol: str) -> tuple[int, Bar]:
+        """(index, bar) of the last completed base bar, built once per bar."""
         series = self._series(symbol, self.timeframe)
         last = self._visible(series) - 1
         if last < 0:
             raise NoDataError(f"no completed {symbol} bar at {self.clock.now().isoformat()}")
         cached = self._last_bar.get(symbol)
         if cached is not None and cached[0] == last:
-            return cached[1]
+            return cached
         o, h, low, c, v = (Decimal(repr(float(x))) for x in series.values[last])
         stamp = pd.Timestamp(series.opens[last], unit="ns", tz="UTC").to_pydatetime()
         bar = Bar(symbol=symbol, timestamp=stamp, open=o, high=h, low=low, close=c, volume=v)
         self._last_bar[symbol] = (last, bar)
-        return bar
-
-    def latest_quote(self, symbol: str) -> Quote:
-        """Derived from the last completed bar: bid = ask = last = close, stamped at its close."""
-        bar = self.latest_bar(symbol)
-        closed = bar.timestamp + self._base.to_pytimedelta()
-        return Quote(symbol=symbol, timestamp=closed, bid=bar.close, ask=bar.close, last=bar.close)
-
-    # ------------------------------------------------------------ internals
+        return last, bar
 
     def _visible(self, series: _Series) -> int:
         """How many bars have open + duration <= now."""

@@ -1,12 +1,14 @@
-"""Model calls and trading flags, as functions of one Session."""
+"""Model calls and trading flags, as functions of one Session (or, for the statements an
+agent cycle runs every turn, of one Core Connection)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from tradepit.domain.models import TradingState
@@ -14,9 +16,25 @@ from tradepit.storage.orm import ModelCallRow, TradingFlagRow
 from tradepit.storage.records import ModelCallRecord, TradingFlag
 from tradepit.storage.upsert import upsert
 
+_CALL_FIELDS = tuple(ModelCallRecord.model_fields)
+# Statements run on every agent turn, built once (building one costs more than running it).
+_INSERT_CALLS = insert(ModelCallRow.__table__)
+_FLAGS = TradingFlagRow.__table__
+_SELECT_FLAGS = select(_FLAGS.c.scope, _FLAGS.c.state, _FLAGS.c.reason, _FLAGS.c.updated_at).where(
+    _FLAGS.c.scope.in_(bindparam("scopes", expanding=True))
+)
 
-def record_model_call(session: Session, record: ModelCallRecord) -> None:
-    session.execute(insert(ModelCallRow), [record.model_dump()])
+
+def insert_model_calls(session: Session | Connection, records: Sequence[ModelCallRecord]) -> None:
+    """Insert `records` in one statement (rows in the given order)."""
+    if records:
+        session.execute(_INSERT_CALLS, [_call_row(r) for r in records])
+
+
+def _call_row(record: ModelCallRecord) -> dict[str, object]:
+    """The row of `record`: its field values as they are (no copy of the request and
+    response documents, which can be long conversations)."""
+    return {name: getattr(record, name) for name in _CALL_FIELDS}
 
 
 def list_model_calls(
@@ -54,12 +72,13 @@ def get_trading_flag(session: Session, scope: str) -> TradingFlag | None:
     return None if row is None else _flag(row)
 
 
-def get_trading_flags(session: Session, scopes: Sequence[str]) -> list[TradingFlag]:
-    rows = session.scalars(select(TradingFlagRow).where(TradingFlagRow.scope.in_(list(scopes))))
+def get_trading_flags(session: Session | Connection, scopes: Sequence[str]) -> list[TradingFlag]:
+    rows = session.execute(_SELECT_FLAGS, {"scopes": list(scopes)})
     return [_flag(row) for row in rows]
 
 
-def _flag(row: TradingFlagRow) -> TradingFlag:
+def _flag(row: Any) -> TradingFlag:
+    """A flag from a TradingFlagRow or a result row with the same columns."""
     return TradingFlag(
         scope=row.scope, state=TradingState(row.state), reason=row.reason, updated_at=row.updated_at
     )

@@ -1,12 +1,14 @@
-"""Runs, decisions and equity curves, as functions of one Session."""
+"""Runs, decisions and equity curves, as functions of one Session (or, for the statements
+an agent cycle runs every turn, of one Core Connection)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from tradepit.domain.errors import StoreError
@@ -16,9 +18,18 @@ from tradepit.storage.records import DecisionRecord, EquityPoint, RunKind, RunRe
 from tradepit.storage.types import to_decimal
 from tradepit.storage.upsert import upsert
 
+_DECISIONS = DecisionRow.__table__
+# Statements run on every agent turn, built once (building one costs more than running it).
+_INSERT_DECISIONS = insert(_DECISIONS)
+_ANY_DECISION = (
+    select(_DECISIONS.c.pk)
+    .where(_DECISIONS.c.run_id == bindparam("run_id"), _DECISIONS.c.cycle == bindparam("cycle"))
+    .limit(1)
+)
+
 
 def record_equity(
-    session: Session,
+    session: Session | Connection,
     account_id: str,
     timestamp: datetime,
     equity: Decimal | float,
@@ -46,9 +57,14 @@ def equity_curve(session: Session, account_id: str) -> list[EquityPoint]:
     ]
 
 
-def record_decision(session: Session, decision: Decision, payload: dict[str, Any]) -> None:
-    """Journal a decision. Its run must exist (see `create_run`)."""
-    session.add(DecisionRow(**decision.model_dump(), payload=dict(payload)))
+def insert_decisions(
+    connection: Session | Connection, decisions: Sequence[tuple[Decision, dict[str, Any]]]
+) -> None:
+    """Journal decisions in one statement, in the given order. Their run must exist (see
+    `create_run`)."""
+    rows = [{**d.model_dump(), "payload": dict(p)} for d, p in decisions]
+    if rows:
+        connection.execute(_INSERT_DECISIONS, rows)
 
 
 def list_decisions(session: Session, run_id: str, cycle: int | None = None) -> list[DecisionRecord]:
@@ -61,9 +77,8 @@ def list_decisions(session: Session, run_id: str, cycle: int | None = None) -> l
     return [_decision(row) for row in session.scalars(query)]
 
 
-def has_decisions(session: Session, run_id: str, cycle: int) -> bool:
-    query = select(DecisionRow.pk).where(DecisionRow.run_id == run_id, DecisionRow.cycle == cycle)
-    return session.scalar(query.limit(1)) is not None
+def has_decisions(session: Session | Connection, run_id: str, cycle: int) -> bool:
+    return session.scalar(_ANY_DECISION, {"run_id": run_id, "cycle": cycle}) is not None
 
 
 def last_cycle(session: Session, run_id: str) -> int | None:

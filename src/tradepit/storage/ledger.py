@@ -1,11 +1,12 @@
-"""Paper-account persistence (the LedgerStore port), as functions of one Session."""
+"""Paper-account persistence (the LedgerStore port), as functions of one Session (saves:
+of one Session or Core Connection)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from tradepit.domain.models import Fill
@@ -21,8 +22,15 @@ from tradepit.storage.mapping import (
 from tradepit.storage.orm import AccountRow, FillRow, OrderRow, PositionRow
 from tradepit.storage.upsert import insert_missing, upsert
 
+_POSITIONS = PositionRow.__table__
+# Statements of every save, built once (building one costs more than running it).
+_DELETE_POSITIONS = delete(_POSITIONS).where(_POSITIONS.c.account_id == bindparam("account_id"))
+_INSERT_POSITIONS = insert(_POSITIONS)
 
-def save_ledger(session: Session, snapshot: LedgerSnapshot, new_fills: Sequence[Fill]) -> None:
+
+def save_ledger(
+    session: Session | Connection, snapshot: LedgerSnapshot, new_fills: Sequence[Fill]
+) -> None:
     """Upsert the account and its orders (with legs), replace its positions, add new fills."""
     account_id = snapshot.account_id
     account = {
@@ -36,10 +44,10 @@ def save_ledger(session: Session, snapshot: LedgerSnapshot, new_fills: Sequence[
     upsert(session, AccountRow.__table__, [account], keys=["id"])
     orders = order_rows(account_id, snapshot.orders)
     upsert(session, OrderRow.__table__, orders, keys=["account_id", "id"])
-    session.execute(delete(PositionRow).where(PositionRow.account_id == account_id))
+    session.execute(_DELETE_POSITIONS, {"account_id": account_id})
     positions = [position_row(account_id, p, snapshot.updated_at) for p in snapshot.positions]
     if positions:
-        session.execute(insert(PositionRow.__table__), positions)
+        session.execute(_INSERT_POSITIONS, positions)
     fills = [fill_row(account_id, fill) for fill in new_fills]
     insert_missing(session, FillRow.__table__, fills, keys=["account_id", "id"])
 

@@ -3,7 +3,9 @@ calls and trading flags.
 
 One session per unit of work. `transaction()` commits on success and rolls back on any
 error; database errors leave as StoreError. The store never reads the clock: every
-timestamp is passed in.
+timestamp is passed in. What runs on every agent turn or paper-broker change (trading
+flags, model calls, decisions, equity points, ledger saves) goes through Core connections
+instead: the same transactions without the ORM's session and unit of work.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,8 +60,9 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writing = for_writing(engine)
         self._reader = sessionmaker(engine, expire_on_commit=False)
-        self._writer = sessionmaker(for_writing(engine), expire_on_commit=False)
+        self._writer = sessionmaker(self._writing, expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, **engine_options: Any) -> Self:
@@ -102,6 +105,18 @@ class Store:
             yield session
 
     @contextmanager
+    def _write_connection(self) -> Iterator[Connection]:
+        """`transaction()` as a Core connection (no ORM session), for the hot paths."""
+        with self._translated(), self._writing.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _read_connection(self) -> Iterator[Connection]:
+        """`read()` as a Core connection (rolled back on exit), for the hot paths."""
+        with self._translated(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
     def _translated(self) -> Iterator[None]:
         try:
             yield
@@ -132,8 +147,8 @@ class Store:
             return ledger.load_ledger(session, account_id)
 
     def save_ledger(self, snapshot: LedgerSnapshot, new_fills: Sequence[Fill] = ()) -> None:
-        with self.transaction() as session:
-            ledger.save_ledger(session, snapshot, new_fills)
+        with self._write_connection() as connection:
+            ledger.save_ledger(connection, snapshot, new_fills)
 
     def list_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
         with self.read() as session:
@@ -144,16 +159,16 @@ class Store:
     def record_equity(
         self, account_id: str, timestamp: datetime, equity: Decimal, cash: Decimal
     ) -> None:
-        with self.transaction() as session:
-            journal.record_equity(session, account_id, timestamp, equity, cash)
+        with self._write_connection() as connection:
+            journal.record_equity(connection, account_id, timestamp, equity, cash)
 
     def equity_curve(self, account_id: str) -> list[EquityPoint]:
         with self.read() as session:
             return journal.equity_curve(session, account_id)
 
     def record_decision(self, decision: Decision, payload: dict[str, Any] | None = None) -> None:
-        with self.transaction() as session:
-            journal.record_decision(session, decision, payload or {})
+        with self._write_connection() as connection:
+            journal.insert_decisions(connection, [(decision, payload or {})])
 
     def record_decisions(self, decisions: Sequence[tuple[Decision, dict[str, Any]]]) -> None:
         """Journal several decisions (e.g. one per symbol of a cycle) in one transaction."""
@@ -166,16 +181,14 @@ class Store:
     ) -> bool:
         """Model calls and the decisions of one (run, cycle) in one transaction. Decisions
         are skipped when that cycle already has some; returns whether they were written."""
-        with self.transaction() as session:
-            for call in calls:
-                agent_log.record_model_call(session, call)
+        with self._write_connection() as connection:
+            agent_log.insert_model_calls(connection, calls)
             if not decisions:
                 return True
             first = decisions[0][0]
-            if journal.has_decisions(session, first.run_id, first.cycle):
+            if journal.has_decisions(connection, first.run_id, first.cycle):
                 return False
-            for decision, payload in decisions:
-                journal.record_decision(session, decision, payload)
+            journal.insert_decisions(connection, decisions)
             return True
 
     def list_decisions(self, run_id: str, cycle: int | None = None) -> list[DecisionRecord]:
@@ -217,8 +230,8 @@ class Store:
     # --- agent records -------------------------------------------------------------------
 
     def record_model_call(self, record: ModelCallRecord) -> None:
-        with self.transaction() as session:
-            agent_log.record_model_call(session, record)
+        with self._write_connection() as connection:
+            agent_log.insert_model_calls(connection, [record])
 
     def list_model_calls(self, run_id: str, cycle: int | None = None) -> list[ModelCallRecord]:
         with self.read() as session:
@@ -240,5 +253,5 @@ class Store:
 
     def get_trading_flags(self, scopes: Sequence[str]) -> list[TradingFlag]:
         """The stored flags of `scopes` (missing ones are left out), in one query."""
-        with self.read() as session:
-            return agent_log.get_trading_flags(session, scopes)
+        with self._read_connection() as connection:
+            return agent_log.get_trading_flags(connection, scopes)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import Field
 
 from tradepit.domain.errors import NoDataError
+from tradepit.strategies import SIGNAL_COLUMNS
 from tradepit.tools._common import (
     ZERO,
     effective_positions,
@@ -53,17 +55,18 @@ def get_signal(deps: AgentDeps, args: GetSignalInput) -> GetSignalOutput:
     if len(bars) < 2:
         raise NoDataError(f"too few completed {name} bars of {symbol} for a signal")
     signals = strategy.signals(bars, params)
-    last, prev = signals.iloc[-1], signals.iloc[-2]
+    columns, values = list(signals.columns), signals.to_numpy(np.float64)  # one copy, no Series
+    target, stop, confidence = (values[:, columns.index(c)] for c in SIGNAL_COLUMNS)
     held = sum((p.qty for p in effective_positions(deps) if p.symbol == symbol), ZERO)
     return GetSignalOutput(
         symbol=symbol,
         strategy=strategy.name,
         as_of=iso(bars.index[-1]),
-        close=num(bars["close"].iloc[-1]),
-        target=num(last["target"], 4),
-        previous_target=num(prev["target"], 4),
-        stop=num(last["stop"]),
-        confidence=num(last["confidence"], 3),
+        close=num(bars["close"].to_numpy()[-1]),
+        target=num(target[-1], 4),
+        previous_target=num(target[-2], 4),
+        stop=num(stop[-1]),
+        confidence=num(confidence[-1], 3),
         position_qty=num(held, 10),
         params_source=source,
     )

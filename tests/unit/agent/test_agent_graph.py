@@ -187,3 +187,33 @@ def test_deps_never_reach_the_checkpoint(world: World):
     assert tool_result == {"now": "2018-06-01T15:00:00+00:00", "run": "chat-s1", "cycle": 1}
     fields = {k for t in model.tools[0] for k in t["function"]["parameters"]["properties"]}
     assert fields.isdisjoint({"deps", "broker", "clock", "store", "gate", "budget", "market"})
+
+
+def _steps(service, thread: str) -> int:
+    """Supersteps of the thread's run: LangGraph numbers the input -1 and the supersteps from
+    0; the final checkpoint has the number of the step that found nothing left to run."""
+    return service.graph.get_state({"configurable": {"thread_id": thread}}).metadata["step"]
+
+
+def test_a_cycle_runs_in_five_supersteps_and_chat_keeps_route_and_respond(world: World):
+    """snapshot, model, tools, model, record: cycles skip the chat-only route and respond
+    steps (each superstep costs LangGraph's bookkeeping) and still answer the same."""
+    cycle = world.service(
+        Scripted(turn("", call("echo", {"text": "a"})), turn("DECISION: SPX hold - flat")),
+        symbols=["SPX"],
+    )
+    reply = cycle.cycle("run-s", Tick(cycle=0))
+    assert reply.status == "answered" and reply.text == "DECISION: SPX hold - flat"
+    assert _steps(cycle, "run:run-s:0") == 5
+    assert reply.usage["calls"] == 2 and [s["name"] for s in reply.steps] == ["echo"]
+    chat = world.service(Scripted(turn("", call("echo", {"text": "a"})), turn("done")))
+    assert chat.chat("s1", "echo a").text == "done"
+    assert _steps(chat, "chat:s1") == 6  # route and respond too
+
+
+def test_an_aborted_cycle_answers_why_from_the_record_step(world: World):
+    service = world.service(Scripted(), symbols=["NOPE"])
+    reply = service.cycle("run-a", Tick(cycle=0))
+    assert reply.text.startswith("Stopped without finishing: UnknownSymbolError")
+    assert _steps(service, "run:run-a:0") == 2  # snapshot, record
+    assert reply.usage == {"calls": 0, "tokens": 0, "usd": 0.0, "rounds": 0, "corrections": 0}

@@ -209,3 +209,16 @@ def test_reference_stepping_through_every_bar() -> None:
         bars = feed.get_bars("SYN-1", "5Min")
         assert len(bars) == i + 1 and bars.index[-1] == frame.index[i]
         assert np.isclose(float(feed.latest_quote("SYN-1").last), frame["close"].iloc[i])
+
+
+def test_bars_come_without_attrs_the_source_keeps_them() -> None:
+    """pandas deep-copies `attrs` into every slice and column: the feed's frames have none,
+    the source's keep their metadata, and both share the same data."""
+    source = HistoricalSource.from_frames({"SYN-1": synthetic_ohlcv(1, bars=60)})
+    frame = source.frame("SYN-1")
+    feed = PointInTimeFeed(source, ReplayClock(frame.index[-1].to_pydatetime() + DAY))
+    bars = feed.get_bars("SYN-1")
+    assert bars.attrs == {} and bars["close"].attrs == {}
+    assert frame.attrs["synthetic"] is True
+    assert np.shares_memory(bars["close"].to_numpy(), frame["close"].to_numpy())
+    pd.testing.assert_frame_equal(bars, frame, check_flags=False)

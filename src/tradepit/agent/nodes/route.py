@@ -1,6 +1,6 @@
-"""route: start a turn (chat message, cycle or battle tick) with fresh per-turn counters;
-in chat, also the system prompt (with the memories relevant to the message) and a bounded,
-well-formed conversation."""
+"""route: start a chat turn with fresh per-turn counters, the system prompt (with the
+memories relevant to the message) and a bounded, well-formed conversation. Cycles and
+battle ticks start at the snapshot node instead (`start`), with the same fresh counters."""
 
 from __future__ import annotations
 
@@ -15,14 +15,25 @@ from tradepit.agent.state import AgentContext, AgentState, Message, replaced
 from tradepit.prompts import system_prompt
 
 
-def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    update: dict[str, Any] = {
+def fresh_turn() -> dict[str, Any]:
+    """The per-turn fields of a new turn (counters, steps, outcome, answer)."""
+    return {
         "usage": new_usage(),
         "steps": replaced([]),
         "pending": [],
         "outcome": None,
         "answer": "",
     }
+
+
+def start(state: AgentState) -> Literal["route", "snapshot"]:
+    """Where a turn starts: chat at `route`; cycles and battle ticks at `snapshot`, which
+    starts the turn itself (one superstep less per cycle)."""
+    return "route" if state.get("mode", "chat") == "chat" else "snapshot"
+
+
+def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    update = fresh_turn()
     if state.get("mode", "chat") == "chat":
         deps = runtime.context.deps
         history = state.get("messages") or []
@@ -33,10 +44,6 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         text = str(messages[-1].get("content") or "") if messages else ""
         update["system"] = system_prompt(deps, "chat", memories=chat_memories(deps, text))
     return update
-
-
-def after_route(state: AgentState) -> Literal["snapshot", "model"]:
-    return "model" if state.get("mode", "chat") == "chat" else "snapshot"
 
 
 def trim_history(messages: list[Message], keep: int) -> list[Message]:
