@@ -25,7 +25,7 @@ from langgraph.types import Command
 
 from tradepit.agent.nodes.model import after_model, model
 from tradepit.agent.nodes.record import after_record, record, respond
-from tradepit.agent.nodes.route import route, start
+from tradepit.agent.nodes.route import after_route, route, start
 from tradepit.agent.nodes.snapshot import after_snapshot, snapshot
 from tradepit.agent.nodes.tools import after_tools, tools
 from tradepit.agent.state import AgentContext, AgentState
@@ -37,14 +37,13 @@ Node = Callable[[AgentState, Runtime[AgentContext]], dict[str, Any]]
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> AgentGraph:
     """The compiled graph; pass a checkpointer for conversations, resumes and approvals."""
     graph = StateGraph(AgentState, context_schema=AgentContext)
-    graph.add_node("route", route)
+    graph.add_node("route", then(route, after_route), destinations=("model", "snapshot"))
     graph.add_node("snapshot", then(snapshot, after_snapshot), destinations=("model", "record"))
     graph.add_node("model", then(model, after_model), destinations=("tools", "record"))
     graph.add_node("tools", then(tools, after_tools), destinations=("tools", "model", "record"))
     graph.add_node("record", then(record, after_record), destinations=("respond", END))
     graph.add_node("respond", respond)
     graph.add_conditional_edges(START, start, ["route", "snapshot"])
-    graph.add_edge("route", "model")
     graph.add_edge("respond", END)
     return graph.compile(checkpointer=checkpointer)
 

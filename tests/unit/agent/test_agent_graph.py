@@ -217,3 +217,27 @@ def test_an_aborted_cycle_answers_why_from_the_record_step(world: World):
     assert reply.text.startswith("Stopped without finishing: UnknownSymbolError")
     assert _steps(service, "run:run-a:0") == 2  # snapshot, record
     assert reply.usage == {"calls": 0, "tokens": 0, "usd": 0.0, "rounds": 0, "corrections": 0}
+
+
+def test_a_cycle_saved_before_route_by_an_older_graph_resumes_at_its_snapshot(world: World):
+    """Older graphs started every turn at route: such a checkpoint still runs the cycle."""
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import END, START, StateGraph
+
+    from tradepit.agent.state import AgentContext, AgentState
+
+    saver = InMemorySaver()
+    older = StateGraph(AgentState, context_schema=AgentContext)
+    older.add_node("route", lambda state: {})
+    older.add_edge(START, "route")
+    older.add_edge("route", END)
+    config = {"configurable": {"thread_id": "run:run-o:0"}}
+    start = {"mode": "cycle", "cycle": 0, "tick": "2018-06-01T15:00:00+00:00", "fills": []}
+    older.compile(checkpointer=saver, interrupt_before=["route"]).invoke(start, config)
+    model = Scripted(turn("DECISION: SPX hold - flat"))
+    service = world.service(model, symbols=["SPX"], checkpointer=saver)
+    assert service.graph.get_state(config).next == ("route",)
+    reply = service.cycle("run-o", Tick(cycle=0))
+    assert reply.status == "answered" and reply.text == "DECISION: SPX hold - flat"
+    assert "Symbols: SPX" in model.requests[0][1]["content"]  # the snapshot's prompt
+    assert [r.decision.action for r in world.store.list_decisions("run-o")] == ["hold"]

@@ -46,6 +46,12 @@ def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     return update
 
 
+def after_route(state: AgentState) -> Literal["snapshot", "model"]:
+    """Chat goes to the model; a cycle only passes here when resumed from a checkpoint of
+    an older graph (which started every turn at route): on to its snapshot."""
+    return "model" if state.get("mode", "chat") == "chat" else "snapshot"
+
+
 def trim_history(messages: list[Message], keep: int) -> list[Message]:
     """The last `keep` messages or fewer, starting at a user message (so no tool result is
     separated from the assistant message that asked for it)."""
