@@ -3,6 +3,7 @@
 from tradepit.strategies.base import (
     SIGNAL_COLUMNS,
     ParamRange,
+    Signals,
     Strategy,
     StrategyParams,
     param_space,
@@ -13,6 +14,7 @@ __all__ = [
     "SIGNAL_COLUMNS",
     "STRATEGIES",
     "ParamRange",
+    "Signals",
     "Strategy",
     "StrategyParams",
     "build_params",

@@ -11,7 +11,7 @@ acted on at the next bar's open. Columns of the signal frame:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import annotated_types
 import numpy as np
@@ -19,6 +19,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 SIGNAL_COLUMNS = ("target", "stop", "confidence")
+
+
+class Signals(NamedTuple):
+    """A strategy's signal columns as float64 arrays, one value per bar."""
+
+    target: np.ndarray
+    stop: np.ndarray
+    confidence: np.ndarray
 
 
 class StrategyParams(BaseModel):
@@ -62,6 +70,13 @@ class Strategy:
         return self.Params(**overrides)
 
     def signals(self, bars: pd.DataFrame, params: StrategyParams | None = None) -> pd.DataFrame:
+        """The signal frame (``target``, ``stop``, ``confidence``) indexed like `bars`."""
+        arrays = self.signal_arrays(bars, params)
+        return pd.DataFrame(arrays._asdict(), index=bars.index, copy=False)
+
+    def signal_arrays(self, bars: pd.DataFrame, params: StrategyParams | None = None) -> Signals:
+        """The signals as arrays, validated and clipped as in `signals` (no frame: a caller
+        that reads the last rows, such as the agent's `get_signal`, skips building one)."""
         params = params if params is not None else self.Params()
         if not isinstance(params, self.Params):
             raise TypeError(
@@ -70,15 +85,7 @@ class Strategy:
         target, stop, confidence = self.compute(bars, params)
         target = np.clip(np.nan_to_num(np.asarray(target, dtype=np.float64), nan=0.0), -1.0, 1.0)
         confidence = np.clip(np.nan_to_num(np.asarray(confidence, dtype=np.float64)), 0.0, 1.0)
-        return pd.DataFrame(
-            {
-                "target": target,
-                "stop": np.asarray(stop, dtype=np.float64),
-                "confidence": confidence,
-            },
-            index=bars.index,
-            copy=False,
-        )
+        return Signals(target, np.asarray(stop, dtype=np.float64), confidence)
 
     def compute(
         self, bars: pd.DataFrame, params: StrategyParams

@@ -43,7 +43,7 @@ class Ensemble(Strategy):
         score = np.zeros(n)
         for name, member in _MEMBERS.items():
             if weights[name] > 0:
-                score += weights[name] * member.signals(bars)["target"].to_numpy()
+                score += weights[name] * member.signal_arrays(bars).target
         score /= total
         target = np.where(score > params.threshold, 1.0, 0.0)
         target = np.where(score < -params.threshold, -1.0, target)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from pydantic import Field
 
 from tradepit.domain.errors import NoDataError
-from tradepit.strategies import SIGNAL_COLUMNS
 from tradepit.tools._common import (
     ZERO,
     effective_positions,
@@ -54,9 +52,7 @@ def get_signal(deps: AgentDeps, args: GetSignalInput) -> GetSignalOutput:
     bars = recent_bars(deps, symbol, name, WARMUP_BARS)
     if len(bars) < 2:
         raise NoDataError(f"too few completed {name} bars of {symbol} for a signal")
-    signals = strategy.signals(bars, params)
-    columns, values = list(signals.columns), signals.to_numpy(np.float64)  # one copy, no Series
-    target, stop, confidence = (values[:, columns.index(c)] for c in SIGNAL_COLUMNS)
+    target, stop, confidence = strategy.signal_arrays(bars, params)
     held = sum((p.qty for p in effective_positions(deps) if p.symbol == symbol), ZERO)
     return GetSignalOutput(
         symbol=symbol,
