@@ -2,8 +2,7 @@
 
 `rerun_backtest` re-runs the backtest a `run_backtest` tool call reported (the tool returns
 metrics only) to get its equity curve, trades and fills; `buy_and_hold` is the line it is
-judged against. Same logic as `tradepit.chat_ui.charts.rerun_backtest`, moved here so that
-front ends other than the chat can share it.
+judged against. Shared by the front ends (Chainlit charts, Slack chart images).
 """
 
 from __future__ import annotations

@@ -10,20 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tradepit.backtest.event import BacktestConfig, BacktestResult, run_backtest
+from tradepit.backtest.event import BacktestResult
 from tradepit.backtest.metrics import drawdown
 from tradepit.backtest.report import CANDLES_UP_TO
+from tradepit.backtest.rerun import buy_and_hold
 from tradepit.domain.errors import NoDataError
 from tradepit.domain.ports import MarketData
 from tradepit.indicators import compute
-from tradepit.strategies import get_strategy
 from tradepit.tools.get_indicators import parse_spec
 
 WARMUP_BARS = 300
@@ -124,25 +123,10 @@ def price_chart(
     return Chart(fig, summary)
 
 
-def rerun_backtest(market: MarketData, output: dict[str, Any]) -> BacktestResult:
-    """The backtest a `run_backtest` tool call reported (same strategy, parameters, bars
-    and default config), re-run to get its equity curve."""
-    strategy = get_strategy(output["strategy"])
-    params = strategy.Params(**output["params"])
-    symbol = output["symbol"]
-    start = pd.Timestamp(output["start"], tz="UTC").to_pydatetime()
-    end = pd.Timestamp(output["end"], tz="UTC").to_pydatetime()
-    bars = market.get_bars(symbol, "1Day", start=start, end=end)
-    if len(bars) != output["bars"]:
-        raise NoDataError(f"{len(bars)} bars of {symbol} now, the backtest had {output['bars']}")
-    return run_backtest(strategy, bars, symbol, params, BacktestConfig(), market.get_asset(symbol))
-
-
 def equity_chart(result: BacktestResult, closes: pd.Series) -> Chart:
     """The strategy's equity against buying and holding, and its drawdown."""
     equity = result.equity
-    hold = closes.reindex(equity.index).ffill()
-    hold = hold / hold.iloc[0] * equity.iloc[0]
+    hold = buy_and_hold(equity, closes)
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.7, 0.3],
         subplot_titles=("equity", "drawdown %"),

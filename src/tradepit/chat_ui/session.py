@@ -22,6 +22,7 @@ from typing import Any
 from tradepit.agent.backends.base import ToolCall
 from tradepit.agent.service import Reply
 from tradepit.agent.streaming import Listener
+from tradepit.backtest.rerun import rerun_backtest
 from tradepit.bootstrap import App, open_app
 from tradepit.chat_ui import charts
 from tradepit.chat_ui.chart_requests import ChartRequest
@@ -167,6 +168,6 @@ class ChatSession:
     def backtest_chart(self, output: dict[str, Any]) -> charts.Chart:
         """The equity curve of a backtest the agent ran (a `run_backtest` step's output)."""
         app = self.app
-        result = charts.rerun_backtest(app.feed, output)
+        result = rerun_backtest(app.feed, output)
         closes = app.feed.get_bars(output["symbol"], "1Day")["close"]
         return charts.equity_chart(result, closes)
