@@ -102,6 +102,22 @@ def equity_series(store: Store, series: str, blinding: Blinding | None = None) -
     return pd.Series([float(p.equity) for p in points], index=index, dtype="float64")
 
 
+BENCHMARK = "buy & hold"
+"""The name of the buy-and-hold line next to the competitors' curves."""
+
+
+def sample_curves(store: Store, record: BattleRecord, sample: Sample) -> dict[str, pd.Series]:
+    """The equity curve of every competitor in `sample` by name, then buy and hold's
+    (`BENCHMARK`): what the HTML report, the chat's battle view and Slack draw."""
+    out = {}
+    for c in record.competitors:
+        _, account = competitor_ids(record, sample.sample, c)
+        out[c.name] = equity_series(store, account, sample.blinding)
+    bench = ids.benchmark_series(record.id, sample.sample)
+    out[BENCHMARK] = equity_series(store, bench, sample.blinding)
+    return out
+
+
 def usage(store: Store, run_id: str) -> Usage:
     """Model calls of a competitor run: count, failed calls, tokens and dollars."""
     with store.read() as session:

@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 
 from tradepit.backtest.metrics import drawdown
 from tradepit.backtest.report_html import Page
-from tradepit.battle import config as ids
 from tradepit.battle import records
 from tradepit.battle.leaderboard import Leaderboard, SampleBoard
 from tradepit.memory.ablation import METRICS
@@ -43,21 +42,10 @@ def score_rows(board: SampleBoard) -> list[list]:
     return rows
 
 
-def _curves(store: Store, board: Leaderboard, sample: records.Sample) -> dict[str, pd.Series]:
-    record = board.record
-    out = {}
-    for c in record.competitors:
-        _, account = records.competitor_ids(record, sample.sample, c)
-        out[c.name] = records.equity_series(store, account, sample.blinding)
-    bench = ids.benchmark_series(record.id, sample.sample)
-    out["buy & hold"] = records.equity_series(store, bench, sample.blinding)
-    return out
-
-
 def _figures(page: Page, curves: dict[str, pd.Series], title: str) -> None:
     equity, dd = go.Figure(), go.Figure()
     for name, curve in curves.items():
-        line = {"dash": "dash", "color": "black"} if name == "buy & hold" else {}
+        line = {"dash": "dash", "color": "black"} if name == records.BENCHMARK else {}
         equity.add_trace(go.Scatter(x=curve.index, y=curve.values, name=name, line=line))
         values = 100 * drawdown(curve.to_numpy()) if len(curve) else []
         dd.add_trace(go.Scatter(x=curve.index, y=values, name=name, line=line))
@@ -167,7 +155,9 @@ def battle_report(store: Store, board: Leaderboard, path: Path) -> Path:
         _ablation(page, board)
     for sample, b in list(zip(record.samples, board.samples, strict=True))[:MAX_SAMPLE_FIGURES]:
         page.heading(f"Sample {sample.sample}: {b.start.date()} .. {b.end.date()}")
-        _figures(page, _curves(store, board, sample), f"sample {sample.sample}")
+        _figures(
+            page, records.sample_curves(store, board.record, sample), f"sample {sample.sample}"
+        )
         if sample.sample != first.sample:
             page.table(SCORE_HEADER, score_rows(b))
     _costs(page, first)

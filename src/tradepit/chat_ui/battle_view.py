@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tradepit.battle import build_leaderboard, records
-from tradepit.battle import config as ids
 from tradepit.battle.leaderboard import Leaderboard, SampleBoard
 from tradepit.chat_ui.render import table
 from tradepit.storage import Store
@@ -20,7 +19,7 @@ NO_BATTLE = (
     "--models rules:supertrend,rules:macd_rsi --symbols SPX`), then ask me to show the last "
     "battle."
 )
-BENCHMARK = "buy & hold"
+BENCHMARK = records.BENCHMARK
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,7 @@ def leaderboard_table(board: SampleBoard) -> str:
 
 def curves(store: Store, board: Leaderboard, sample: records.Sample) -> dict[str, pd.Series]:
     """Equity curve of every competitor in `sample`, and the buy-and-hold benchmark's."""
-    record = board.record
-    out = {}
-    for c in record.competitors:
-        _, account = records.competitor_ids(record, sample.sample, c)
-        out[c.name] = records.equity_series(store, account, sample.blinding)
-    bench = ids.benchmark_series(record.id, sample.sample)
-    out[BENCHMARK] = records.equity_series(store, bench, sample.blinding)
-    return out
+    return records.sample_curves(store, board.record, sample)
 
 
 def equity_figure(lines: dict[str, pd.Series], title: str) -> go.Figure:

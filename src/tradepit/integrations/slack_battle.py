@@ -60,20 +60,10 @@ def leaderboard_event(board: Any, at: datetime) -> BattleFinished:
 def battle_curves(store: Store, board: Any) -> dict[str, pd.Series]:
     """Equity of every competitor in the battle's first sample, and of buy and hold (as the
     chat's battle view and the HTML report draw them)."""
-    from tradepit.battle import config as ids
     from tradepit.battle import records
 
     record = board.record
-    if not record.samples:
-        return {}
-    sample = record.samples[0]
-    out = {}
-    for c in record.competitors:
-        _, account = records.competitor_ids(record, sample.sample, c)
-        out[c.name] = records.equity_series(store, account, sample.blinding)
-    bench = ids.benchmark_series(record.id, sample.sample)
-    out[BENCHMARK] = records.equity_series(store, bench, sample.blinding)
-    return out
+    return records.sample_curves(store, record, record.samples[0]) if record.samples else {}
 
 
 def latest_leaderboard(store: Store, now: Callable[[], datetime]) -> Callable[[], Any]:
