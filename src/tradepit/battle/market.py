@@ -82,8 +82,19 @@ def split(times: Sequence[pd.Timestamp], parts: int) -> list[list[pd.Timestamp]]
     return [list(times[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
-def check_coverage(frames: Mapping[str, pd.DataFrame], first: pd.Timestamp, timeframe: str) -> None:
-    """Every symbol must have a completed bar at the first tick."""
+STALE_AFTER = pd.Timedelta(days=4)
+"""How long after a symbol's last bar a tick may still come (weekends, holidays)."""
+
+
+def check_coverage(
+    frames: Mapping[str, pd.DataFrame],
+    first: pd.Timestamp,
+    timeframe: str,
+    last: pd.Timestamp | None = None,
+) -> None:
+    """Every symbol must have a completed bar at the first tick and, when `last` is given,
+    data up to the last tick: a battle past the end of a symbol's data would trade on its
+    last price for days or years (or have no bars at all) instead of failing."""
     duration = parse_timeframe(timeframe)
     for symbol, frame in frames.items():
         if pd.Timestamp(frame.index[0]) + duration > first:
@@ -91,6 +102,19 @@ def check_coverage(frames: Mapping[str, pd.DataFrame], first: pd.Timestamp, time
                 f"{symbol} data starts {frame.index[0].date()}, after the battle start "
                 f"{first.date()}; pick a later --start"
             )
+        if last is not None and pd.Timestamp(frame.index[-1]) + duration + STALE_AFTER < last:
+            raise ConfigError(
+                f"{symbol} data ends {frame.index[-1].date()}, before the battle end "
+                f"{last.date()}; pick an earlier --end (data common to all symbols: "
+                f"{common_range(frames)})"
+            )
+
+
+def common_range(frames: Mapping[str, pd.DataFrame]) -> str:
+    """The dates every symbol has data for, as ``first..last``."""
+    first = max(pd.Timestamp(f.index[0]) for f in frames.values())
+    last = min(pd.Timestamp(f.index[-1]) for f in frames.values())
+    return f"{first.date()}..{last.date()}"
 
 
 class TickFeed:
@@ -163,7 +187,7 @@ def build_market(
 ) -> Market:
     """The market of one sample over `times` (real times), blinded when `blinding` is set."""
     first = pd.Timestamp(times[0])
-    check_coverage(frames, first, timeframe)
+    check_coverage(frames, first, timeframe, pd.Timestamp(times[-1]))
     if blinding is None:
         source = HistoricalSource(frames, assets)
         symbols = tuple(frames)

@@ -38,7 +38,14 @@ from tradepit.battle.blind import Blinding
 from tradepit.battle.competitor import OFFLINE
 from tradepit.battle.config import BattleConfig, Competitor
 from tradepit.battle.group import Deliveries, Group, Standing, dec
-from tradepit.battle.market import Market, build_market, data_timeframe, load_frames, schedule
+from tradepit.battle.market import (
+    Market,
+    build_market,
+    check_coverage,
+    data_timeframe,
+    load_frames,
+    schedule,
+)
 from tradepit.battle.market import split as split_ticks
 from tradepit.battle.memory import BattleMemory
 from tradepit.battle.ratelimit import ProviderLimits
@@ -164,6 +171,7 @@ class BattleRunner:
         times = schedule(config.start, config.end, config.cadence, calendar)
         if len(times) < 2:
             raise ConfigError(f"no ticks between {config.start} and {config.end}")
+        check_coverage(self.frames, times[0], timeframe, times[-1])
         if config.windows > 1:
             chunks = split_ticks(times, config.windows)
         else:
