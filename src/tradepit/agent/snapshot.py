@@ -18,6 +18,7 @@ import pandas as pd
 from tradepit import indicators
 from tradepit.domain.errors import NoDataError
 from tradepit.domain.models import Frozen, Position, TradingState, UtcDatetime
+from tradepit.market.arrays import float_columns
 from tradepit.tools._common import num, pct, recent_bars, resolve_symbol, trading_state
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def symbol_view(deps: AgentDeps, symbol: str, timeframe: str = "1Day") -> Symbol
     bars = recent_bars(deps, symbol, timeframe, HISTORY_BARS)
     if bars.empty:
         raise NoDataError(f"no completed {timeframe} bars of {symbol} at {deps.clock.now()}")
-    o, h, low, c = (bars[k].to_numpy(np.float64) for k in ("open", "high", "low", "close"))
+    o, h, low, c = float_columns(bars)
     line, direction = indicators.supertrend(h, low, c, 10, 3.0)
     stamp = pd.Timestamp(bars.index[-1]).to_pydatetime()
     st_dir = direction[-1]

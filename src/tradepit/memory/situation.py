@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tradepit.domain.models import Frozen, UtcDatetime
+from tradepit.market.arrays import float_columns
 
 SITUATION_FEATURES = ("rsi", "macd", "trend", "ret5", "ret20", "vol")
 HISTORY_BARS = 250
@@ -93,7 +94,7 @@ class Situation(Frozen):
 
         if bars.empty:
             raise ValueError(f"no bars of {symbol} to describe a situation")
-        h, low, c = (bars[k].to_numpy(np.float64) for k in ("high", "low", "close"))
+        h, low, c = float_columns(bars, ("high", "low", "close"))
         direction = indicators.supertrend(h, low, c, 10, 3.0)[1][-1]
         price = float(c[-1])
         atr = _finite(indicators.atr(h, low, c, 14)[-1])

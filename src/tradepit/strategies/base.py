@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from tradepit.market.arrays import OHLC, float_columns
+
 SIGNAL_COLUMNS = ("target", "stop", "confidence")
 
 
@@ -117,4 +119,4 @@ def crossed_below(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def ohlc(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """open, high, low, close as float64 arrays."""
-    return tuple(bars[c].to_numpy(dtype=np.float64) for c in ("open", "high", "low", "close"))
+    return float_columns(bars, OHLC)  # type: ignore[return-value]
