@@ -17,7 +17,8 @@ very relevant memory can still beat a new, loosely related one (as in layered-me
 designs, where recency decays but never erases relevance).
 
 **Size bound.** Beyond `max_entries` per namespace, the least important entries go first
-and, among equally important ones, the oldest (`eviction_order`).
+and, among equally important ones, the oldest (`eviction_order`), down to a tenth below
+the bound (`eviction_floor`): one ranking per batch, not one per write.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ def recency(created_at: datetime, as_of: datetime, half_life_days: float) -> flo
     """The recency weight (module docstring); entries from the future never get here."""
     age_days = max((as_of - created_at).total_seconds(), 0.0) / 86_400
     return RECENCY_FLOOR + (1 - RECENCY_FLOOR) * 0.5 ** (age_days / half_life_days)
+
+
+def eviction_floor(bound: int) -> int:
+    """How many entries a namespace keeps after an eviction: a tenth below its bound, so
+    that evictions come in batches and not at every write once it is full (small bounds,
+    below 10, are trimmed to the bound itself)."""
+    return bound - bound // 10
 
 
 def eviction_order(entries: Sequence[tuple[str, float, datetime]]) -> list[str]:

@@ -259,10 +259,13 @@ class Memory:
         return out
 
     def _enforce_bound(self, namespace: str) -> None:
+        """Past the bound, evict down to `hygiene.eviction_floor` (a tenth below it), so
+        that a full namespace is not re-ranked and trimmed by one on every write."""
         with self.store.read() as session:
-            excess = journal.count(session, namespace) - self.max_entries
-            if excess <= 0:
+            count = journal.count(session, namespace)
+            if count <= self.max_entries:
                 return
+            excess = count - hygiene.eviction_floor(self.max_entries)
             order = hygiene.eviction_order(journal.eviction_candidates(session, namespace))
         self.forget(namespace, order[:excess])
         log.info("memory %s: evicted %d entries (bound %d)", namespace, excess, self.max_entries)

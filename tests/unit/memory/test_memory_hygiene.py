@@ -10,6 +10,7 @@ from tests.unit.memory.conftest import T0, day, situation
 from tradepit.memory import namespaces
 from tradepit.memory.hygiene import (
     RECENCY_FLOOR,
+    eviction_floor,
     eviction_order,
     is_near_duplicate,
     normalise,
@@ -70,6 +71,19 @@ def test_size_bound_evicts_least_important_then_oldest(open_memory):
     assert old_decision.id not in {h.entry.id for h in hits}
     order = eviction_order([("a", 0.4, day(2)), ("b", 1.0, T0), ("c", 0.4, T0)])
     assert order == ["c", "a", "b"]
+
+
+def test_a_full_namespace_is_trimmed_in_batches(open_memory):
+    memory = open_memory(max_entries=20)
+    ns = "agent:batch"
+    notes = [memory.remember(ns, f"note {i} about sector {i * 7}", day(i)) for i in range(21)]
+    kept = [e.id for e in memory.entries(ns, limit=None)]
+    assert len(kept) == eviction_floor(20) == 18  # 21 > 20: down to 18, the oldest went
+    assert set(kept) == {n.id for n in notes[3:]}
+    memory.remember(ns, "one more note about bonds", day(30))
+    memory.remember(ns, "and another about gold", day(31))
+    assert len(memory.entries(ns, limit=None)) == 20  # at the bound: nothing evicted yet
+    assert eviction_floor(5000) == 4500 and eviction_floor(3) == 3
 
 
 def test_recency_formula():
