@@ -63,15 +63,22 @@ def open_market(
     )  # fmt: skip
 
 
-def open_alpaca_broker(clock: Clock, *, confirm_live: bool) -> AlpacaBroker:
-    """The Alpaca account of `ALPACA_*`: paper unless TRADEPIT_ALPACA_LIVE and
-    `confirm_live` (ConfigError on any contradiction, see `broker.alpaca.check_mode`)."""
+def open_alpaca_broker(
+    clock: Clock,
+    *,
+    confirm_live: bool,
+    settings: AlpacaSettings | None = None,
+    name: str = "alpaca-trading",
+) -> AlpacaBroker:
+    """The Alpaca account of `settings` (default `ALPACA_*`): paper unless
+    TRADEPIT_ALPACA_LIVE and `confirm_live` (ConfigError on any contradiction, see
+    `broker.alpaca.check_mode`); `name` labels its retries and circuit breaker."""
     from tradepit.broker.alpaca import AlpacaBroker
 
-    settings = alpaca_settings()
+    settings = settings or alpaca_settings()
     return AlpacaBroker(
         settings, confirm_live=confirm_live, clock=clock,
-        resilience=_resilience("alpaca-trading", settings), timeout=settings.timeout_s,
+        resilience=_resilience(name, settings), timeout=settings.timeout_s,
     )  # fmt: skip
 
 

@@ -247,6 +247,7 @@ def _run(
     run_id: str | None,
     live: bool,
     real_time: bool = False,
+    alpaca_accounts: bool = False,
 ) -> Any:
     from tradepit.battle import new_run_id, run_battle
 
@@ -254,11 +255,14 @@ def _run(
     with _live(live) as update:
         if not real_time:
             return run_battle(config, store, run_id=rid, settings=settings, on_tick=update)
-        return _run_live_battle(store, settings, config, rid, update)
+        return _run_live_battle(store, settings, config, rid, update, alpaca_accounts)
 
 
-def _run_live_battle(store: Store, settings: Settings, config: Any, rid: str, update: Any) -> Any:
-    """A battle on today's market: Alpaca's live data, the real clock, paper accounts."""
+def _run_live_battle(
+    store: Store, settings: Settings, config: Any, rid: str, update: Any, alpaca_accounts: bool
+) -> Any:
+    """A battle on today's market: Alpaca's live data, the real clock, and simulated paper
+    accounts or (`alpaca_accounts`) one Alpaca paper account per competitor."""
     import threading
 
     from tradepit.agent.loop import install_stop_handlers
@@ -272,7 +276,7 @@ def _run_live_battle(store: Store, settings: Settings, config: Any, rid: str, up
     try:
         live_runner(
             config, store, rid, market_data=open_market(clock), clock=clock, stop=stop,
-            settings=settings, on_tick=update,
+            settings=settings, on_tick=update, alpaca_accounts=alpaca_accounts,
         ).run()  # fmt: skip
     finally:
         restore()
@@ -359,6 +363,14 @@ def battle(
         bool,
         typer.Option("--live", help="Trade today's market on the real clock until --end."),
     ] = False,
+    alpaca_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--alpaca-accounts",
+            help="With --live: competitor N trades its own Alpaca paper account (keys in "
+            "TRADEPIT_BATTLE_ALPACA_<N>_API_KEY / _SECRET_KEY, N from 1 in --models order).",
+        ),
+    ] = False,
 ) -> None:
     """Run a battle: every model trades the same market from the same snapshots, each with its
     own paper account; live leaderboard, final ranking, HTML report with --report. A model
@@ -379,6 +391,8 @@ def battle(
             specs = list(ablation_models(specs))
         names, files = _split(symbols), _data(data or [])
         settings = _settings()
+        if alpaca_accounts and not live_mode:
+            raise ValueError("--alpaca-accounts trades today's market: it needs --live")
         if live_mode:
             lo, hi = _live_window(settings, start, end)
         else:
@@ -394,7 +408,10 @@ def battle(
         )  # fmt: skip
         store = open_store(settings)
         try:
-            board = _run(store, settings, config, run_id, live=not as_json, real_time=live_mode)
+            board = _run(
+                store, settings, config, run_id, live=not as_json, real_time=live_mode,
+                alpaca_accounts=alpaca_accounts,
+            )  # fmt: skip
             _announce(settings, board)
             path = None
             if report is not None:

@@ -1,5 +1,7 @@
-"""One competitor in one sample: its own paper account, graph (own checkpointer and
-threads), service, budget and record buffer, over the market every competitor shares.
+"""One competitor in one sample: its own paper account (or, in a live battle with
+``--alpaca-accounts``, its own Alpaca paper account: `battle.alpaca_accounts`), graph (own
+checkpointer and threads), service, budget and record buffer, over the market every
+competitor shares.
 
 Identical for everyone: the tools (`BATTLE_TOOLS`), the prompts, the risk limits, the
 snapshot; a competitor with memory (``+memory``, see `battle.memory`) also gets the memory
@@ -30,6 +32,7 @@ from tradepit.battle.recording import FlagCache, TickBuffer
 from tradepit.battle.records import status_of
 from tradepit.broker import PaperBroker, PaperConfig
 from tradepit.domain.models import Account, Bar, Decision, Fill
+from tradepit.domain.ports import Broker
 from tradepit.memory.service import MemoryScope
 from tradepit.risk import RiskGate, RiskLimits
 from tradepit.storage import Store
@@ -91,18 +94,20 @@ class CompetitorRun:
         tools: list[Tool] | None = None,
         flags: FlagCache | None = None,
         memory: MemoryScope | None = None,
+        broker: Broker | None = None,
     ) -> None:
         self.spec, self.run_id, self.account_id = spec, run_id, account_id
         self.backend = backend
         self.market = market
         self.buffer = TickBuffer(store, flags)
-        self.broker = PaperBroker(
+        self.broker: Any = broker or PaperBroker(
             market.clock,
             market.feed.get_asset,
             paper,
             self.buffer,
             account_id,  # type: ignore[arg-type]
         )
+        """The paper broker; or a real one (`broker`: see `battle.alpaca_accounts`)."""
         limits = RiskLimits()
         deps = AgentDeps(
             broker=self.broker,
@@ -169,21 +174,26 @@ class CompetitorRun:
 
     def _crashed(self, n: int, error: Exception) -> None:
         self.stats.crashes += 1
-        self._failed(type(error).__name__)
         self.service.recorder.discard(run_thread(self.run_id, n))
+        self.record_abort(n, error, "crash")
+
+    def record_abort(self, n: int, error: Exception, kind: str) -> None:
+        """Cycle `n` aborted by `error` outside the graph (`kind`: crash, outage): an
+        ``abort`` decision per symbol, counted as a failure."""
+        self._failed(type(error).__name__)
         reason = f"{type(error).__name__}: {error}"
         payload = {
             "mode": "battle",
             "thread_id": run_thread(self.run_id, n),
             "outcome": {"status": "aborted", "error_type": type(error).__name__, "reason": reason},
-            "crash": True,
+            kind: True,
         }
         now = self.market.clock.now()
         decisions = [
             (
                 Decision(
                     run_id=self.run_id, cycle=n, symbol=symbol, action="abort",
-                    rationale=f"crash: {reason}"[:4000], timestamp=now,
+                    rationale=f"{kind}: {reason}"[:4000], timestamp=now,
                     backend=self.backend.name[:128],
                 ),
                 payload,

@@ -3,17 +3,19 @@
 The replay machinery is reused unchanged: the runner moves the clock to each tick with
 `advance_to`, and here `WaitingClock.advance_to` waits until the real clock gets there (a
 tick that is already past, because a cycle ran long, starts at once). The market is
-Alpaca's live data (`TRADEPIT_DATA=alpaca`) behind the same per-tick cache; each
-competitor keeps its own paper account, filled against the minute bars completed between
-ticks. Blind mode, repeats and windows need history and are replay-only.
+Alpaca's live data (`TRADEPIT_DATA=alpaca`) behind the same per-tick cache. Blind mode,
+repeats and windows need history and are replay-only.
 
-**Accounts.** Each competitor has its own ledger: the paper broker here. On Alpaca the
-design is one Alpaca paper account per competitor (separate keys), not virtual
-sub-ledgers on one account attributed by client_order_id prefix: one account nets the
-positions of all competitors (one's sell closes another's long), shares one buying power
-and one set of pattern-day-trader and margin rules, and a netted fill cannot be attributed
-exactly; separate accounts keep the broker the truth for every competitor's ledger. That
-mode is not wired yet (see the README).
+**Accounts.** Each competitor has its own ledger. By default that is a simulated paper
+account filled against the minute bars completed between ticks. With `alpaca_accounts`
+(``--alpaca-accounts``) each competitor trades its own Alpaca paper account instead
+(separate keys, ``TRADEPIT_BATTLE_ALPACA_<n>_API_KEY`` / ``_SECRET_KEY``; paper only): its
+broker is the `AlpacaBroker`, its fills are the broker's own, its scored equity the
+account's; see `battle.alpaca_accounts`. Not virtual sub-ledgers on one account
+attributed by client_order_id prefix: one account nets the positions of all competitors
+(one's sell closes another's long), shares one buying power and one set of
+pattern-day-trader and margin rules, and a netted fill cannot be attributed exactly;
+separate accounts keep the broker the truth for every competitor's ledger.
 """
 
 from __future__ import annotations
@@ -123,12 +125,18 @@ def live_runner(
     clock: Clock,
     stop: threading.Event | None = None,
     wait: Callable[[float], bool] | None = None,
+    alpaca_accounts: bool = False,
     **kwargs: Any,
 ) -> Any:
-    """A `BattleRunner` over the live market (see the module docstring)."""
+    """A `BattleRunner` over the live market (see the module docstring). With
+    `alpaca_accounts` every competitor's Alpaca paper account is opened, checked and
+    reconciled here, before the battle is recorded (ConfigError on any problem)."""
     from tradepit.battle.runner import BattleRunner
 
     class LiveBattleRunner(BattleRunner):
+        accounts: dict[int, Any] | None = None
+        """Competitor index -> its `AlpacaAccount` (None: simulated paper accounts)."""
+
         def _load_market(self) -> tuple[str, str]:
             check_live(self.config)
             self.frames, self.assets = {}, {}
@@ -159,4 +167,29 @@ def live_runner(
         def _workers(self, competitors: int, online: bool) -> int:
             return 1  # one process: the live feed and its rate limits are shared
 
-    return LiveBattleRunner(config, store, run_id, **kwargs)
+        def _group(
+            self, s: int, members: list[Any], backends: dict, market: Any, store: Any = None,
+            memories: bool = False,
+        ) -> Any:  # fmt: skip
+            if self.accounts is None:
+                return super()._group(s, members, backends, market, store, memories)
+            from tradepit.battle.alpaca_accounts import AlpacaGroup
+
+            threads = {"processes": "auto"}.get(self.config.concurrency, self.config.concurrency)
+            return AlpacaGroup(
+                self.run_id, s, members, market, store or self.store,
+                lambda c, _s: backends[c.index], self.accounts, self.plan.limits,
+                self.config.capital, threads,
+                memories=self.memory.scope if memories else None,
+                shared_memory=self.config.shared_memory,
+            )  # fmt: skip
+
+    runner = LiveBattleRunner(config, store, run_id, **kwargs)
+    if alpaca_accounts:
+        from tradepit.battle.alpaca_accounts import account_ids, open_accounts
+
+        runner.accounts = open_accounts(
+            runner.config.competitors(), store, clock, runner.config.capital
+        )
+        runner.plan.samples[0]["alpaca_accounts"] = account_ids(runner.accounts)
+    return runner
