@@ -115,7 +115,9 @@ def test_bad_battles_are_refused(store):
             store, run_id="early",
         )  # fmt: skip
     late = small_config(end=pd.Timestamp("2024-12-31", tz="UTC").to_pydatetime())
-    with pytest.raises(ConfigError, match=r"SPX data ends 2018-12-31.*common to all symbols: .*\.\.2017-11-10"):
+    with pytest.raises(
+        ConfigError, match=r"SPX data ends 2018-12-31.*common to all symbols: .*\.\.2017-11-10"
+    ):
         BattleRunner(late, store, "past-the-data")  # refused before anything runs
     assert store.get_run("past-the-data") is None
 
