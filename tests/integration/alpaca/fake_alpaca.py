@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlparse
 
 ACCOUNT_ID = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -139,7 +139,30 @@ def asset_json(symbol: str, tradable: bool = True) -> dict[str, Any]:
     }
 
 
-class FakeAlpaca:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) serving `handler`."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class FakeAlpaca(LoopbackServer):
     def __init__(self) -> None:
         self.orders: dict[str, dict[str, Any]] = {}
         self.positions: list[dict[str, Any]] = []
@@ -171,23 +194,7 @@ class FakeAlpaca:
             "created_at": "2024-01-02T15:00:00Z",
         }
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeAlpaca:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def fail(self, route: str, *faults: Fault) -> None:
         self.faults[route].extend(faults)

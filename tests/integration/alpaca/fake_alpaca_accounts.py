@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.integration.alpaca.fake_alpaca import FakeAlpaca
+from tests.integration.alpaca.fake_alpaca import FakeAlpaca, LoopbackServer
 
 
-class FakeAlpacaAccounts:
+class FakeAlpacaAccounts(LoopbackServer):
     def __init__(self, data: Any = None) -> None:
         self.data = data
         self.accounts: dict[tuple[str, str], FakeAlpaca] = {}
@@ -23,23 +23,7 @@ class FakeAlpacaAccounts:
         self.unauthorized: list[str] = []
         """Routes asked with an unknown key pair."""
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeAlpacaAccounts:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def add(
         self, key: str, secret: str, account_id: str, *, same_as: FakeAlpaca | None = None
