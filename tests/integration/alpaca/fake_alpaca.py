@@ -139,6 +139,25 @@ def asset_json(symbol: str, tradable: bool = True) -> dict[str, Any]:
     }
 
 
+class RoutedHandler(BaseHTTPRequestHandler):
+    """A quiet handler that sends GET, POST and DELETE to `_serve(method)`."""
+
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        return
+
+    def _serve(self, method: str) -> None:
+        raise NotImplementedError
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 (a free port) serving `handler`."""
 
@@ -317,10 +336,7 @@ class FakeAlpaca(LoopbackServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                return
-
+        class Handler(RoutedHandler):
             def _serve(self, method: str) -> None:
                 parsed = urlparse(self.path)
                 route = f"{method} {parsed.path}"
@@ -352,14 +368,5 @@ class FakeAlpaca(LoopbackServer):
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the client gave up (timeout tests)
-
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
-            def do_DELETE(self) -> None:
-                self._serve("DELETE")
 
         return Handler

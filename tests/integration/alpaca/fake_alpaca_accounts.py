@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.integration.alpaca.fake_alpaca import FakeAlpaca, LoopbackServer
+from tests.integration.alpaca.fake_alpaca import FakeAlpaca, LoopbackServer, RoutedHandler
 
 
 class FakeAlpacaAccounts(LoopbackServer):
@@ -62,10 +62,7 @@ class FakeAlpacaAccounts(LoopbackServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
-
+        class Handler(RoutedHandler):
             def _serve(self, method: str) -> None:
                 parsed = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -82,14 +79,5 @@ class FakeAlpacaAccounts(LoopbackServer):
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
-            def do_DELETE(self) -> None:
-                self._serve("DELETE")
 
         return Handler
