@@ -32,7 +32,6 @@ from tradepit.domain.errors import ConfigError
 from tradepit.market.timeframe import parse_timeframe
 
 if TYPE_CHECKING:
-    from tradepit.domain.models import Asset, Bar, Quote
     from tradepit.domain.ports import Clock, MarketData
 
 LIVE_TIMEFRAME = "1Min"
@@ -62,34 +61,6 @@ class WaitingClock:
     def advance_to(self, when: datetime) -> None:
         if not self._pacer.reach(pd.Timestamp(when)):
             raise BattleStopped(f"stopped before the tick at {when:%Y-%m-%d %H:%M}Z")
-
-
-class LiveFeed:
-    """A live `MarketData` with the attributes the battle's per-tick cache reads."""
-
-    def __init__(self, market: MarketData, clock: Clock, timeframe: str = LIVE_TIMEFRAME):
-        self.market, self.clock, self.timeframe = market, clock, timeframe
-
-    def symbols(self) -> list[str]:
-        return self.market.symbols()
-
-    def get_asset(self, symbol: str) -> Asset:
-        return self.market.get_asset(symbol)
-
-    def get_bars(
-        self,
-        symbol: str,
-        timeframe: str = "1Day",
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pd.DataFrame:
-        return self.market.get_bars(symbol, timeframe, start, end)
-
-    def latest_bar(self, symbol: str) -> Bar:
-        return self.market.latest_bar(symbol)
-
-    def latest_quote(self, symbol: str) -> Quote:
-        return self.market.latest_quote(symbol)
 
 
 def live_times(
@@ -158,7 +129,7 @@ def live_runner(
             from tradepit.battle.market import Market, TickFeed
 
             symbols = tuple(self.config.symbols)
-            feed = TickFeed(LiveFeed(market_data, self.clock))  # type: ignore[arg-type]
+            feed = TickFeed(market_data, self.clock, LIVE_TIMEFRAME)
             return Market(
                 self.clock, feed, symbols, {s: s for s in symbols},  # type: ignore[arg-type]
                 LIVE_TIMEFRAME, list(sample["times"]),

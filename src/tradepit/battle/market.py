@@ -23,6 +23,7 @@ from tradepit.battle.blind import Blinding
 from tradepit.clock import ReplayClock
 from tradepit.domain.errors import ConfigError
 from tradepit.domain.models import Asset, Bar, Quote
+from tradepit.domain.ports import Clock, MarketData
 from tradepit.market import HistoricalSource, PointInTimeFeed, load_ohlcv
 from tradepit.market.timeframe import CRYPTO_CALENDAR, canonical_timeframe, parse_timeframe
 
@@ -118,12 +119,14 @@ def common_range(frames: Mapping[str, pd.DataFrame]) -> str:
 
 
 class TickFeed:
-    """`MarketData` over a `PointInTimeFeed` with a per-tick cache (see the module doc)."""
+    """`MarketData` over a point-in-time feed (`PointInTimeFeed` in replays, the live data
+    in a live battle) with a per-tick cache (see the module doc); `timeframe` is the bars'
+    the paper accounts fill against."""
 
-    def __init__(self, feed: PointInTimeFeed) -> None:
+    def __init__(self, feed: MarketData, clock: Clock, timeframe: str) -> None:
         self.feed = feed
-        self.clock = feed.clock
-        self.timeframe = feed.timeframe
+        self.clock = clock
+        self.timeframe = timeframe
         self._cache: dict[tuple, Any] = {}
         self._lock = threading.Lock()
 
@@ -202,5 +205,5 @@ def build_market(
         real = blinding.real
         ticks = [blinding.time(t) for t in times]
     clock = ReplayClock(pd.Timestamp(ticks[0]).to_pydatetime())
-    feed = TickFeed(PointInTimeFeed(source, clock, timeframe))
+    feed = TickFeed(PointInTimeFeed(source, clock, timeframe), clock, timeframe)
     return Market(clock, feed, symbols, real, timeframe, ticks, blinding)
