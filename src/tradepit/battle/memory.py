@@ -21,7 +21,6 @@ embedding model is never used across a fork).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -33,7 +32,6 @@ from tradepit.memory.service import Memory, MemoryScope
 if TYPE_CHECKING:
     from tradepit.battle.config import BattleConfig, Competitor
     from tradepit.config import Settings
-    from tradepit.memory.models import Kind, Recalled, Setup
     from tradepit.storage import Store
 
 TICK = timedelta(microseconds=1)
@@ -48,20 +46,8 @@ def before(when: datetime) -> datetime:
 class TickScope(MemoryScope):
     """A `MemoryScope` that reads only what was written before the asked time."""
 
-    def recall(
-        self,
-        query: str,
-        as_of: datetime,
-        symbol: str | None = None,
-        k: int = 5,
-        kinds: Sequence[Kind] | None = None,
-    ) -> list[Recalled]:
-        return super().recall(query, before(as_of), symbol, k, kinds)
-
-    def similar_setups(
-        self, vector: Sequence[float], as_of: datetime, k: int = 10, symbol: str | None = None
-    ) -> list[Setup]:
-        return super().similar_setups(vector, before(as_of), k, symbol)
+    def visible_at(self, as_of: datetime) -> datetime:
+        return before(as_of)
 
 
 class BattleMemory:

@@ -415,6 +415,10 @@ class MemoryScope:
     memory: Memory
     namespace: str
 
+    def visible_at(self, as_of: datetime) -> datetime:
+        """The time reads are made as of, for a read asked at `as_of` (the same here)."""
+        return as_of
+
     def recall(
         self,
         query: str,
@@ -424,8 +428,9 @@ class MemoryScope:
         kinds: Sequence[Kind] | None = None,
     ) -> list[Recalled]:
         return self.memory.recall(
-            query, namespace=self.namespace, as_of=as_of, symbol=symbol, k=k, kinds=kinds
-        )
+            query, namespace=self.namespace, as_of=self.visible_at(as_of), symbol=symbol, k=k,
+            kinds=kinds,
+        )  # fmt: skip
 
     def remember(
         self, text: str, at: datetime, *, kind: Kind = Kind.NOTE, symbol: str | None = None
@@ -441,5 +446,5 @@ class MemoryScope:
         self, vector: Sequence[float], as_of: datetime, k: int = 10, symbol: str | None = None
     ) -> list[Setup]:
         return self.memory.similar_setups(
-            vector, namespace=self.namespace, as_of=as_of, k=k, symbol=symbol
+            vector, namespace=self.namespace, as_of=self.visible_at(as_of), k=k, symbol=symbol
         )
