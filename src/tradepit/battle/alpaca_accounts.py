@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -40,11 +39,10 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradepit.agent.fills import BrokerFills
-from tradepit.battle import config as ids
 from tradepit.battle.competitor import CompetitorRun
 from tradepit.battle.config import Competitor
-from tradepit.battle.group import Standing
-from tradepit.battle.recording import FlagCache, TickBuffer, flush_all
+from tradepit.battle.group import Group, Standing, standing
+from tradepit.battle.recording import FlagCache
 from tradepit.broker import PaperConfig
 from tradepit.config import LIVE_TRADING_URL, AlpacaSettings
 from tradepit.domain.errors import BrokerError, ConfigError
@@ -299,17 +297,11 @@ class AlpacaCompetitor(CompetitorRun):
         if record:
             self.record_abort(n, error, "outage")
 
-    def standing(self, capital: float) -> Standing:
-        equity, s = self.equity, self.stats
-        return Standing(
-            self.spec.index, self.spec.name, equity, 100 * (equity / capital - 1), s.fills,
-            s.failures, s.status, s.tokens, s.usd,
-        )  # fmt: skip
 
-
-class AlpacaGroup:
-    """The competitors of a live battle on their own Alpaca paper accounts, with the
-    interface of `battle.group.Group` (`tick`, `close`, `extra`)."""
+class AlpacaGroup(Group):
+    """The competitors of a live battle, each on its own Alpaca paper account: a `Group`
+    whose competitors are `AlpacaCompetitor`s, whose fills come from the broker and whose
+    equity points are the accounts' (recorded by the competitors when they read them)."""
 
     def __init__(
         self,
@@ -326,48 +318,29 @@ class AlpacaGroup:
         memories: Callable[[Competitor, int], Any] | None = None,
         shared_memory: bool = False,
     ) -> None:
-        self.market, self.store, self.capital = market, store, capital
-        self.flags = FlagCache(store)
-        self.comps = [
-            AlpacaCompetitor(
-                c, ids.competitor_run(run_id, sample, c.index),
-                ids.account_id(run_id, sample, c.index), backends(c, sample), market, store,
-                accounts[c.index], limits, flags=self.flags,
-                memory=memories(c, sample) if memories is not None else None,
-            )
-            for c in competitors
-        ]  # fmt: skip
-        self.flags.scopes = [c.run_id for c in self.comps]
-        self.threaded = [
-            c for c in self.comps
-            if (threaded == "threads" or (threaded != "sequential" and c.online))
-            and not (shared_memory and c.spec.memory)
-        ]  # fmt: skip
-        self.pool = ThreadPoolExecutor(len(self.threaded), "battle") if self.threaded else None
-        self.extra: list[TickBuffer] = []
-        """Other buffers written in this group's transaction (the runner's benchmark)."""
+        self.accounts = accounts
+        paper = PaperConfig(starting_cash=Decimal(repr(float(capital))))
+        super().__init__(
+            run_id, sample, competitors, market, store, backends, paper, limits, threaded,
+            memories, shared_memory,
+        )  # fmt: skip
 
-    def tick(self, n: int, when: pd.Timestamp, snapshot: Any | None) -> list[Standing]:
-        market = self.market
-        at = pd.Timestamp(when)
-        if market.clock.now() != at.to_pydatetime() or n == 0:
-            market.clock.advance_to(at.to_pydatetime())
-            market.feed.begin_tick()
-        self.flags.refresh()
-        pool = self.pool
-        futures = [pool.submit(c.step, n, at, snapshot) for c in self.threaded] if pool else []
-        for c in self.comps:
-            if c not in self.threaded:
-                c.step(n, at, snapshot)
-        for future in futures:
-            future.result()
-        standings = [c.standing(self.capital) for c in self.comps]
-        flush_all(self.store, [*(c.buffer for c in self.comps), *self.extra])
-        return standings
+    def _competitor(
+        self, spec: Competitor, run: str, account: str, backend: Any, memory: Any
+    ) -> AlpacaCompetitor:
+        return AlpacaCompetitor(
+            spec, run, account, backend, self.market, self.store, self.accounts[spec.index],
+            self.limits, flags=self.flags, memory=memory,
+        )  # fmt: skip
 
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
+    def _before_cycles(self, n: int) -> None:
+        """Nothing: each competitor reads its own account's fills in its turn."""
+
+    def _turn(self, c: Any, n: int, at: pd.Timestamp, snapshot: Any | None) -> None:
+        c.step(n, at, snapshot)
+
+    def _standing(self, c: Any, now: Any) -> Standing:
+        return standing(c, c.equity, self.capital)
 
 
 def account_ids(accounts: dict[int, AlpacaAccount]) -> dict[str, str]:

@@ -103,19 +103,20 @@ class Group:
         memories: MemoryFactory | None = None,
         shared_memory: bool = False,
     ) -> None:
-        self.market, self.store = market, store
+        self.market, self.store, self.paper, self.limits = market, store, paper, limits
         self.flags = FlagCache(store)
         self.comps = [
-            CompetitorRun(
+            self._competitor(
                 c, ids.competitor_run(run_id, sample, c.index),
-                ids.account_id(run_id, sample, c.index), backends(c, sample), market, store,
-                paper, limits, flags=self.flags,
-                memory=memories(c, sample) if memories is not None else None,
+                ids.account_id(run_id, sample, c.index), backends(c, sample),
+                memories(c, sample) if memories is not None else None,
             )
             for c in competitors
         ]  # fmt: skip
         self.flags.scopes = [c.run_id for c in self.comps]
         self.deliveries = Deliveries(market)
+        self._fills: dict[int, list] = {}
+        """The fills each competitor's paper broker made since the last tick."""
         self.capital = float(paper.starting_cash)
         self.threaded = [
             c for c in self.comps
@@ -126,45 +127,65 @@ class Group:
         self.extra: list[TickBuffer] = []
         """Other buffers written in this group's transaction (the runner's benchmark)."""
 
+    def _competitor(
+        self, spec: Competitor, run: str, account: str, backend: Any, memory: Any
+    ) -> CompetitorRun:
+        """Competitor `spec` on its own paper account."""
+        return CompetitorRun(
+            spec, run, account, backend, self.market, self.store, self.paper, self.limits,
+            flags=self.flags, memory=memory,
+        )  # fmt: skip
+
     def tick(self, n: int, when: pd.Timestamp, snapshot: Any | None) -> list[Standing]:
         market = self.market
-        at = pd.Timestamp(when).to_pydatetime()
-        if market.clock.now() != at or n == 0:  # the runner's own group shares its market
-            market.clock.advance_to(at)
+        at = pd.Timestamp(when)
+        if market.clock.now() != at.to_pydatetime() or n == 0:  # the runner's own group
+            market.clock.advance_to(at.to_pydatetime())  # shares its market
             market.feed.begin_tick()
         self.flags.refresh()
+        self._before_cycles(n)
+        futures = [self.pool.submit(self._turn, c, n, at, snapshot) for c in self.threaded]
+        for c in self.comps:
+            if c not in self.threaded:
+                self._turn(c, n, at, snapshot)
+        for future in futures:
+            future.result()
+        now = market.clock.now()
+        standings = [self._standing(c, now) for c in self.comps]
+        flush_all(self.store, [*(c.buffer for c in self.comps), *self.extra])
+        return standings
+
+    def _before_cycles(self, n: int) -> None:
+        """Bars completed since the last tick go to the paper brokers (their fills to the
+        cycles); at the first tick the accounts are marked to the prices."""
         bars = self.deliveries.new_bars()
-        fills = {c.spec.index: c.deliver(bars) for c in self.comps}
+        self._fills = {c.spec.index: c.deliver(bars) for c in self.comps}
         if n == 0:
             prices = self.deliveries.prices()
             for c in self.comps:
                 c.mark(prices)
-        pool = self.pool
-        futures = [pool.submit(c.cycle, n, fills[c.spec.index], snapshot) for c in self.threaded]
-        for c in self.comps:
-            if c not in self.threaded:
-                c.cycle(n, fills[c.spec.index], snapshot)
-        for future in futures:
-            future.result()
-        now = market.clock.now()
-        standings = []
-        for c in self.comps:
-            account = c.account()
-            c.buffer.record_equity(c.account_id, now, account.equity, account.cash)
-            equity = float(account.equity)
-            s = c.stats
-            standings.append(
-                Standing(
-                    c.spec.index, c.spec.name, equity, 100 * (equity / self.capital - 1),
-                    s.fills, s.failures, s.status, s.tokens, s.usd,
-                )
-            )  # fmt: skip
-        flush_all(self.store, [*(c.buffer for c in self.comps), *self.extra])
-        return standings
+
+    def _turn(self, c: Any, n: int, at: pd.Timestamp, snapshot: Any | None) -> None:
+        c.cycle(n, self._fills[c.spec.index], snapshot)
+
+    def _standing(self, c: Any, now: Any) -> Standing:
+        """The competitor's equity point (recorded) and its standing."""
+        account = c.account()
+        c.buffer.record_equity(c.account_id, now, account.equity, account.cash)
+        return standing(c, float(account.equity), self.capital)
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+
+
+def standing(c: CompetitorRun, equity: float, capital: float) -> Standing:
+    """`c`'s standing at `equity`, its return measured against `capital`."""
+    s = c.stats
+    return Standing(
+        c.spec.index, c.spec.name, equity, 100 * (equity / capital - 1), s.fills, s.failures,
+        s.status, s.tokens, s.usd,
+    )  # fmt: skip
 
 
 def _threaded(c: CompetitorRun, mode: str) -> bool:
