@@ -311,11 +311,13 @@ class PaperBroker:
         if status not in ("open", "closed", "all"):
             raise ValueError(f"status must be open, closed or all, not {status!r}")
         with self._lock:
-            return [
-                order.to_order()
-                for order in self._state.orders.values()
-                if status == "all" or order.is_open == (status == "open")
-            ]
+            if status == "open":  # from the open groups: a long run has many closed orders
+                working = sorted(self._state.open_orders(), key=lambda order: order.seq)
+            else:
+                working = [
+                    o for o in self._state.orders.values() if status == "all" or not o.is_open
+                ]
+            return [order.to_order() for order in working]
 
     def get_fills(self, since: datetime | None = None) -> list[Fill]:
         """Fills in execution order; `since` is inclusive."""

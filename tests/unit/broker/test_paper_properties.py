@@ -119,7 +119,11 @@ def check(s, config, bars) -> None:
     cash = config.starting_cash
     held = defaultdict(Decimal)
     per_order = defaultdict(Decimal)
-    orders = {o.id: o for o in broker.list_orders("all")}
+    every = broker.list_orders("all")
+    orders = {o.id: o for o in every}
+    # open and closed are read from different indexes: together, in order, they are all
+    assert broker.list_orders("open") == [o for o in every if o.status.is_open]
+    assert broker.list_orders("closed") == [o for o in every if not o.status.is_open]
     slip = config.slip
     for fill in fills:
         cash -= fill.side.sign * fill.qty * fill.price + fill.commission
