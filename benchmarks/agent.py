@@ -11,6 +11,10 @@ both reported, for the default cycle checkpointing (durability "exit": one check
 cycle) and for "sync" (one per step). The target (issue #4) is about that path, so the
 vector memory is off by default; ``--memory ephemeral`` (or ``persistent``) adds its cost
 (journal entries with embeddings, outcomes, recall in the prompts).
+Side by side, the floor: LangGraph alone running the same five supersteps of a cycle
+(snapshot, model, tools, model, record) with empty nodes, with the same SQLite saver and
+the same state lookup before each run, and without a saver. What tradepit adds on top of
+LangGraph is the difference.
 Token counts use litellm's offline tokenizer (gpt-4o encoding), as the tools' registry does.
 """
 
@@ -85,6 +89,59 @@ def measure(
     }
 
 
+def langgraph_floor(cycles: int) -> dict[str, float]:
+    """Median ms per run of the cycle's five supersteps with empty nodes: with the SQLite
+    saver (durability "exit", state looked up first, as `AgentService.cycle` does) and with
+    no saver."""
+    from langgraph.graph import END, START, StateGraph
+
+    from tradepit.agent.graph import then
+    from tradepit.agent.state import AgentContext, AgentState
+    from tradepit.bootstrap import sqlite_checkpointer
+
+    def snapshot(state: AgentState, runtime: Any) -> dict[str, Any]:
+        return {"messages": [{"role": "user", "content": "Symbols: SPX"}], "pending": []}
+
+    def model(state: AgentState, runtime: Any) -> dict[str, Any]:
+        if len(state["messages"]) == 1:
+            call = {"id": "c1", "name": "get_signal", "arguments": "{}"}
+            return {"messages": [{"role": "assistant", "content": ""}], "pending": [call]}
+        return {"messages": [{"role": "assistant", "content": "hold"}], "answer": "hold"}
+
+    def tools(state: AgentState, runtime: Any) -> dict[str, Any]:
+        message = {"role": "tool", "tool_call_id": "c1", "content": "{}"}
+        return {"messages": [message], "pending": []}
+
+    def record(state: AgentState, runtime: Any) -> dict[str, Any]:
+        return {"outcome": {"status": "answered"}}
+
+    graph = StateGraph(AgentState, context_schema=AgentContext)
+    graph.add_node("snapshot", then(snapshot, lambda s: "model"), destinations=("model",))
+    graph.add_node(
+        "model", then(model, lambda s: "tools" if s.get("pending") else "record"),
+        destinations=("tools", "record"),
+    )  # fmt: skip
+    graph.add_node("tools", then(tools, lambda s: "model"), destinations=("model",))
+    graph.add_node("record", then(record, lambda s: END), destinations=(END,))
+    graph.add_edge(START, "snapshot")
+    out = {}
+    with tempfile.TemporaryDirectory() as home, sqlite_checkpointer(f"{home}/c.db") as saver:
+        for label, checkpointer in (("sqlite_exit_ms", saver), ("no_saver_ms", None)):
+            compiled = graph.compile(checkpointer=checkpointer)
+            wall = []
+            for n in range(cycles + 5):
+                config = {"configurable": {"thread_id": f"run:floor:{n}"}}
+                started = time.perf_counter()
+                if checkpointer is not None:
+                    compiled.get_state(config)
+                    compiled.invoke({"mode": "cycle", "cycle": n}, config, durability="exit")
+                else:
+                    compiled.invoke({"mode": "cycle", "cycle": n}, config)
+                wall.append(time.perf_counter() - started)
+            out[label] = 1e3 * statistics.median(wall[5:])
+    return out
+
+
 def token_counts(symbol: str) -> dict[str, int]:
     from tradepit.agent.deps import AgentDeps
     from tradepit.agent.snapshot import build_snapshot
@@ -132,6 +189,11 @@ def main() -> None:
         figures = measure(symbols, args.cycles, durability, args.memory)
         line = ", ".join(f"{k} {v:.2f}" for k, v in figures.items())
         print(f"  checkpoints {durability:>4}: {line}")
+    floor = langgraph_floor(args.cycles)
+    print(
+        "  LangGraph alone, the same 5 supersteps with empty nodes: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in floor.items())
+    )
     print("  target: median overhead <= 5 ms per decision")
     print(f"tokens ({symbols[0]}):")
     for name, value in token_counts(symbols[0]).items():
