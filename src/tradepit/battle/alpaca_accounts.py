@@ -303,27 +303,11 @@ class AlpacaGroup(Group):
     whose competitors are `AlpacaCompetitor`s, whose fills come from the broker and whose
     equity points are the accounts' (recorded by the competitors when they read them)."""
 
-    def __init__(
-        self,
-        run_id: str,
-        sample: int,
-        competitors: Sequence[Competitor],
-        market: Market,
-        store: Store,
-        backends: Callable[[Competitor, int], Any],
-        accounts: dict[int, AlpacaAccount],
-        limits: BudgetLimits,
-        capital: float,
-        threaded: str = "auto",
-        memories: Callable[[Competitor, int], Any] | None = None,
-        shared_memory: bool = False,
-    ) -> None:
+    def __init__(self, *args: Any, accounts: dict[int, AlpacaAccount], **kwargs: Any) -> None:
+        """`Group`'s arguments (its paper config gives only the capital here), and the
+        competitors' accounts by index."""
         self.accounts = accounts
-        paper = PaperConfig(starting_cash=Decimal(repr(float(capital))))
-        super().__init__(
-            run_id, sample, competitors, market, store, backends, paper, limits, threaded,
-            memories, shared_memory,
-        )  # fmt: skip
+        super().__init__(*args, **kwargs)
 
     def _competitor(
         self, spec: Competitor, run: str, account: str, backend: Any, memory: Any

@@ -138,22 +138,12 @@ def live_runner(
         def _workers(self, competitors: int, online: bool) -> int:
             return 1  # one process: the live feed and its rate limits are shared
 
-        def _group(
-            self, s: int, members: list[Any], backends: dict, market: Any, store: Any = None,
-            memories: bool = False,
-        ) -> Any:  # fmt: skip
+        def _new_group(self, *args: Any, **kwargs: Any) -> Any:
             if self.accounts is None:
-                return super()._group(s, members, backends, market, store, memories)
+                return super()._new_group(*args, **kwargs)
             from tradepit.battle.alpaca_accounts import AlpacaGroup
 
-            threads = {"processes": "auto"}.get(self.config.concurrency, self.config.concurrency)
-            return AlpacaGroup(
-                self.run_id, s, members, market, store or self.store,
-                lambda c, _s: backends[c.index], self.accounts, self.plan.limits,
-                self.config.capital, threads,
-                memories=self.memory.scope if memories else None,
-                shared_memory=self.config.shared_memory,
-            )  # fmt: skip
+            return AlpacaGroup(*args, accounts=self.accounts, **kwargs)
 
     runner = LiveBattleRunner(config, store, run_id, **kwargs)
     if alpaca_accounts:

@@ -274,12 +274,16 @@ class BattleRunner:
         memories: bool = False,
     ) -> Group:
         threads = {"processes": "auto"}.get(self.config.concurrency, self.config.concurrency)
-        return Group(
+        return self._new_group(
             self.run_id, s, members, market, store or self.store,
             lambda c, _s: backends[c.index], self.paper, self.plan.limits, threads,
             memories=self.memory.scope if memories else None,
             shared_memory=self.config.shared_memory,
         )  # fmt: skip
+
+    def _new_group(self, *args: Any, **kwargs: Any) -> Group:
+        """The group of `_group`'s arguments (live battles on Alpaca accounts make theirs)."""
+        return Group(*args, **kwargs)
 
     def _group_factory(
         self, s: int, members: list[Competitor], backends: dict, market: Market
