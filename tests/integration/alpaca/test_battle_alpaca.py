@@ -68,14 +68,6 @@ def _account(server: FakeAlpacaAccounts, n: int) -> FakeAlpaca:
     return server.accounts[KEYS[n]]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'battle.db'}")
-    store.migrate()
-    yield store
-    store.close()
-
-
 def _config(clock: ReplayClock, **kw: Any) -> BattleConfig:
     base = dict(
         models=("rules:buy_and_hold", "rules:buy_and_hold"), symbols=("MSFT",),

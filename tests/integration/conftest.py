@@ -1,4 +1,4 @@
-"""Fixtures of the battle integration tests: a migrated SQLite store in tmp_path."""
+"""Fixtures of the integration tests: a migrated SQLite store (`battle.db`) in tmp_path."""
 
 from __future__ import annotations
 
