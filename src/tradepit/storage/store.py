@@ -11,12 +11,12 @@ instead: the same transactions without the ORM's session and unit of work.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine
@@ -40,6 +40,7 @@ from tradepit.storage.records import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _describe(error: SQLAlchemyError) -> str:
@@ -92,29 +93,27 @@ class Store:
 
     # --- units of work -------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self) -> AbstractContextManager[Session]:
         """A read-write unit of work: committed on exit, rolled back on any exception."""
-        with self._translated(), self._writer.begin() as session:
-            yield session
+        return self._unit(self._writer.begin)
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self) -> AbstractContextManager[Session]:
         """A read-only unit of work: every query in it sees the same snapshot."""
-        with self._translated(), self._reader.begin() as session:
-            yield session
+        return self._unit(self._reader.begin)
 
-    @contextmanager
-    def _write_connection(self) -> Iterator[Connection]:
+    def _write_connection(self) -> AbstractContextManager[Connection]:
         """`transaction()` as a Core connection (no ORM session), for the hot paths."""
-        with self._translated(), self._writing.begin() as connection:
-            yield connection
+        return self._unit(self._writing.begin)
+
+    def _read_connection(self) -> AbstractContextManager[Connection]:
+        """`read()` as a Core connection (rolled back on exit), for the hot paths."""
+        return self._unit(self.engine.connect)
 
     @contextmanager
-    def _read_connection(self) -> Iterator[Connection]:
-        """`read()` as a Core connection (rolled back on exit), for the hot paths."""
-        with self._translated(), self.engine.connect() as connection:
-            yield connection
+    def _unit(self, open_unit: Callable[[], AbstractContextManager[T]]) -> Iterator[T]:
+        """The unit `open_unit` opens, its database errors raised as StoreError."""
+        with self._translated(), open_unit() as unit:
+            yield unit
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
