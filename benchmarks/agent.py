@@ -15,6 +15,8 @@ Side by side, the floor: LangGraph alone running the same five supersteps of a c
 (snapshot, model, tools, model, record) with empty nodes, with the same SQLite saver and
 the same state lookup before each run, and without a saver. What tradepit adds on top of
 LangGraph is the difference.
+A cycle decides all its symbols in one graph run, so the graph's fixed cost is shared: the
+last line repeats the "exit" figure for the first 1, 2 and 3 symbols of ``--scaling``.
 Token counts use litellm's offline tokenizer (gpt-4o encoding), as the tools' registry does.
 """
 
@@ -175,6 +177,10 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=200)
     parser.add_argument("--symbols", default="SPX")
     parser.add_argument(
+        "--scaling", default="SPX,MSFT,IXIC",
+        help="symbols for the per-decision scaling line (empty: skip it)",
+    )  # fmt: skip
+    parser.add_argument(
         "--memory", default="off", choices=("off", "ephemeral", "persistent"),
         help="vector memory backend (default off: graph + tools + gate + store only)",
     )  # fmt: skip
@@ -194,6 +200,18 @@ def main() -> None:
         "  LangGraph alone, the same 5 supersteps with empty nodes: "
         + ", ".join(f"{k} {v:.2f}" for k, v in floor.items())
     )
+    scaling = [s.strip().upper() for s in args.scaling.split(",") if s.strip()]
+    if scaling:
+        per = {
+            n: measure(tuple(scaling[:n]), args.cycles, "exit", args.memory)[
+                "median_per_decision_ms"
+            ]
+            for n in range(1, len(scaling) + 1)
+        }
+        print(
+            f"  per decision by symbols per cycle ({','.join(scaling)}), exit: "
+            + ", ".join(f"{n}: {ms:.2f} ms" for n, ms in per.items())
+        )
     print("  target: median overhead <= 5 ms per decision")
     print(f"tokens ({symbols[0]}):")
     for name, value in token_counts(symbols[0]).items():
