@@ -91,11 +91,11 @@ def check_coverage(
     frames: Mapping[str, pd.DataFrame],
     first: pd.Timestamp,
     timeframe: str,
-    last: pd.Timestamp | None = None,
+    last: pd.Timestamp,
 ) -> None:
-    """Every symbol must have a completed bar at the first tick and, when `last` is given,
-    data up to the last tick: a battle past the end of a symbol's data would trade on its
-    last price for days or years (or have no bars at all) instead of failing."""
+    """Every symbol must have a completed bar at the first tick and data up to the last
+    tick: a battle past the end of a symbol's data would trade on its last price for days
+    or years (or have no bars at all) instead of failing."""
     duration = parse_timeframe(timeframe)
     for symbol, frame in frames.items():
         if pd.Timestamp(frame.index[0]) + duration > first:
@@ -103,7 +103,7 @@ def check_coverage(
                 f"{symbol} data starts {frame.index[0].date()}, after the battle start "
                 f"{first.date()}; pick a later --start"
             )
-        if last is not None and pd.Timestamp(frame.index[-1]) + duration + STALE_AFTER < last:
+        if pd.Timestamp(frame.index[-1]) + duration + STALE_AFTER < last:
             raise ConfigError(
                 f"{symbol} data ends {frame.index[-1].date()}, before the battle end "
                 f"{last.date()}; pick an earlier --end (data common to all symbols: "
@@ -188,9 +188,9 @@ def build_market(
     timeframe: str,
     blinding: Blinding | None = None,
 ) -> Market:
-    """The market of one sample over `times` (real times), blinded when `blinding` is set."""
-    first = pd.Timestamp(times[0])
-    check_coverage(frames, first, timeframe, pd.Timestamp(times[-1]))
+    """The market of one sample over `times` (real times), blinded when `blinding` is set.
+    The data must cover `times` (`check_coverage`: the runner checks the whole schedule
+    once, before the battle is recorded)."""
     if blinding is None:
         source = HistoricalSource(frames, assets)
         symbols = tuple(frames)

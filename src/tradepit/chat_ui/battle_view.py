@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tradepit.battle import build_leaderboard, records
-from tradepit.battle.leaderboard import Leaderboard, SampleBoard
+from tradepit.battle.leaderboard import SampleBoard
 from tradepit.chat_ui.render import table
 from tradepit.storage import Store
 
@@ -55,11 +55,6 @@ def leaderboard_table(board: SampleBoard) -> str:
         "Trades", "Fees $", "Inference $", "Status",
     )  # fmt: skip
     return table(headers, rows)
-
-
-def curves(store: Store, board: Leaderboard, sample: records.Sample) -> dict[str, pd.Series]:
-    """Equity curve of every competitor in `sample`, and the buy-and-hold benchmark's."""
-    return records.sample_curves(store, board.record, sample)
 
 
 def equity_figure(lines: dict[str, pd.Series], title: str) -> go.Figure:
@@ -113,8 +108,9 @@ def last_battle(store: Store) -> BattleView | None:
             for a in board.aggregates
         ]
         parts.append(f"Over {len(board.samples)} samples:\n" + "\n".join(lines))
+    curves = records.sample_curves(store, record, sample)
     figures = [
         ("leaderboard", leaderboard_figure(first)),
-        ("equity curves", equity_figure(curves(store, board, sample), "Equity, sample 1")),
+        ("equity curves", equity_figure(curves, "Equity, sample 1")),
     ]
     return BattleView("\n\n".join(parts), figures)

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from tradepit.storage import Store
 
 log = logging.getLogger(__name__)
-BENCHMARK = "buy & hold"
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,8 @@ class BattleBoard:
 
     event: BattleFinished
     curves: dict[str, pd.Series] = field(default_factory=dict)
-    """Sample 1: each competitor's equity and the buy-and-hold benchmark's (`BENCHMARK`)."""
+    """Sample 1: each competitor's equity and the buy-and-hold benchmark's (named
+    `battle.records.BENCHMARK`)."""
     samples: int = 1
 
 

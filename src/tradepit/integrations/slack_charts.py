@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pandas as pd
 
 from tradepit.backtest.rerun import rerun_backtest
+from tradepit.battle.records import BENCHMARK
 from tradepit.domain.errors import TradepitError
 from tradepit.integrations import images
 from tradepit.integrations.events import DailySummary
 from tradepit.integrations.images import Png
-from tradepit.integrations.slack_battle import BENCHMARK, BattleBoard
+from tradepit.integrations.slack_battle import BattleBoard
 
 if TYPE_CHECKING:
     from tradepit.agent.service import Reply
