@@ -14,7 +14,9 @@ vector memory is off by default; ``--memory ephemeral`` (or ``persistent``) adds
 Side by side, the floor: LangGraph alone running the same five supersteps of a cycle
 (snapshot, model, tools, model, record) with empty nodes, with the same SQLite saver and
 the same state lookup before each run, and without a saver. What tradepit adds on top of
-LangGraph is the difference.
+LangGraph is the difference. And a peer: LangGraph's prebuilt ReAct agent (the agent most
+LangGraph projects start from) making one decision with a scripted model and a no-op
+tool, so with none of tradepit's work (snapshot, gate, broker, store, recording).
 A cycle decides all its symbols in one graph run, so the graph's fixed cost is shared: the
 last line repeats the "exit" figure for the first 1, 2 and 3 symbols of ``--scaling``.
 Token counts use litellm's offline tokenizer (gpt-4o encoding), as the tools' registry does.
@@ -144,6 +146,62 @@ def langgraph_floor(cycles: int) -> dict[str, float]:
     return out
 
 
+def react_peer(cycles: int) -> dict[str, float]:
+    """Median ms per run of LangGraph's own prebuilt ReAct agent doing one decision with no
+    work in it: a scripted chat model asks for one no-op tool, then answers (agent, tools,
+    agent), with the same SQLite saver (durability "exit") and without a saver. No
+    snapshot, risk gate, broker, store or recording: what a bare LangGraph agent costs."""
+    import warnings
+
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, ToolMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+    from langchain_core.tools import tool
+
+    from tradepit.bootstrap import sqlite_checkpointer
+
+    with warnings.catch_warnings():  # moved to `langchain.agents`, which we do not install
+        warnings.simplefilter("ignore")
+        from langgraph.prebuilt import create_react_agent
+
+    class Scripted(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "scripted"
+
+        def bind_tools(self, tools: Any, **kwargs: Any) -> Scripted:
+            return self
+
+        def _generate(self, messages: list, stop: Any = None, **kwargs: Any) -> ChatResult:
+            if isinstance(messages[-1], ToolMessage):
+                reply = AIMessage(content="DECISION: SPX hold - already aligned")
+            else:
+                call = {"id": "c1", "name": "get_signal", "args": {"symbol": "SPX"}}
+                reply = AIMessage(content="", tool_calls=[call])
+            return ChatResult(generations=[ChatGeneration(message=reply)])
+
+    @tool
+    def get_signal(symbol: str) -> dict:
+        """The signal of `symbol` (a constant)."""
+        return {"symbol": symbol, "target": 1.0}
+
+    out = {}
+    with tempfile.TemporaryDirectory() as home, sqlite_checkpointer(f"{home}/c.db") as saver:
+        for label, checkpointer in (("sqlite_exit_ms", saver), ("no_saver_ms", None)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                agent = create_react_agent(Scripted(), [get_signal], checkpointer=checkpointer)
+            options = {"durability": "exit"} if checkpointer is not None else {}
+            wall = []
+            for n in range(cycles + 5):
+                config = {"configurable": {"thread_id": f"run:react:{n}"}}
+                started = time.perf_counter()
+                agent.invoke({"messages": [("user", "Symbols: SPX")]}, config, **options)
+                wall.append(time.perf_counter() - started)
+            out[label] = 1e3 * statistics.median(wall[5:])
+    return out
+
+
 def token_counts(symbol: str) -> dict[str, int]:
     from tradepit.agent.deps import AgentDeps
     from tradepit.agent.snapshot import build_snapshot
@@ -199,6 +257,11 @@ def main() -> None:
     print(
         "  LangGraph alone, the same 5 supersteps with empty nodes: "
         + ", ".join(f"{k} {v:.2f}" for k, v in floor.items())
+    )
+    peer = react_peer(args.cycles)
+    print(
+        "  peer, LangGraph's prebuilt ReAct agent, one no-op tool round, no work: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in peer.items())
     )
     scaling = [s.strip().upper() for s in args.scaling.split(",") if s.strip()]
     if scaling:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tradepit.agent.deps import AgentDeps
 
 ZERO = Decimal(0)
+_DAY = timedelta(days=1)
 RETURNS_WINDOW = 260
 """Daily returns handed to the gate (correlation and VaR windows are at most 250)."""
 
@@ -89,10 +90,10 @@ def timeframe_of(text: str) -> tuple[str, pd.Timedelta]:
 def recent_bars(deps: AgentDeps, symbol: str, timeframe: str, count: int) -> pd.DataFrame:
     """Up to `count` completed bars ending at clock.now() (point-in-time through the feed)."""
     name, duration = timeframe_of(timeframe)
-    span = duration * count * (1.6 if duration >= pd.Timedelta(days=1) else 5.0)
-    start = pd.Timestamp(deps.clock.now()) - span
+    step = duration.to_pytimedelta()  # datetime arithmetic: ~10x cheaper than pandas'
+    span = step * count * (1.6 if step >= _DAY else 5.0)
     try:
-        frame = deps.market.get_bars(symbol, name, start=start.to_pydatetime())
+        frame = deps.market.get_bars(symbol, name, start=deps.clock.now() - span)
     except ValueError as e:  # e.g. a timeframe finer than the data
         raise ToolArgumentError(str(e)) from e
     return frame.iloc[-count:]
