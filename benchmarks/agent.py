@@ -28,6 +28,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,6 @@ def langgraph_floor(cycles: int) -> dict[str, float]:
 
     from tradepit.agent.graph import then
     from tradepit.agent.state import AgentContext, AgentState
-    from tradepit.bootstrap import sqlite_checkpointer
 
     def snapshot(state: AgentState, runtime: Any) -> dict[str, Any]:
         return {"messages": [{"role": "user", "content": "Symbols: SPX"}], "pending": []}
@@ -128,19 +128,34 @@ def langgraph_floor(cycles: int) -> dict[str, float]:
     graph.add_node("tools", then(tools, lambda s: "model"), destinations=("model",))
     graph.add_node("record", then(record, lambda s: END), destinations=(END,))
     graph.add_edge(START, "snapshot")
+    return time_runs(
+        lambda saver: graph.compile(checkpointer=saver),
+        lambda n: {"mode": "cycle", "cycle": n},
+        cycles,
+        lookup=True,
+    )
+
+
+def time_runs(
+    build: Callable[[Any], Any], payload: Callable[[int], Any], cycles: int, lookup: bool = False
+) -> dict[str, float]:
+    """Median ms per `invoke` of the graph `build(checkpointer)` makes, on `payload(n)`, one
+    thread per run: with a SQLite saver (durability "exit"; the thread's state looked up
+    first when `lookup`, as `AgentService.cycle` does) and without a saver."""
+    from tradepit.bootstrap import sqlite_checkpointer
+
     out = {}
     with tempfile.TemporaryDirectory() as home, sqlite_checkpointer(f"{home}/c.db") as saver:
         for label, checkpointer in (("sqlite_exit_ms", saver), ("no_saver_ms", None)):
-            compiled = graph.compile(checkpointer=checkpointer)
+            graph = build(checkpointer)
+            options = {"durability": "exit"} if checkpointer is not None else {}
             wall = []
             for n in range(cycles + 5):
-                config = {"configurable": {"thread_id": f"run:floor:{n}"}}
+                config = {"configurable": {"thread_id": f"run:bench:{n}"}}
                 started = time.perf_counter()
-                if checkpointer is not None:
-                    compiled.get_state(config)
-                    compiled.invoke({"mode": "cycle", "cycle": n}, config, durability="exit")
-                else:
-                    compiled.invoke({"mode": "cycle", "cycle": n}, config)
+                if lookup and checkpointer is not None:
+                    graph.get_state(config)
+                graph.invoke(payload(n), config, **options)
                 wall.append(time.perf_counter() - started)
             out[label] = 1e3 * statistics.median(wall[5:])
     return out
@@ -157,12 +172,7 @@ def react_peer(cycles: int) -> dict[str, float]:
     from langchain_core.messages import AIMessage, ToolMessage
     from langchain_core.outputs import ChatGeneration, ChatResult
     from langchain_core.tools import tool
-
-    from tradepit.bootstrap import sqlite_checkpointer
-
-    with warnings.catch_warnings():  # moved to `langchain.agents`, which we do not install
-        warnings.simplefilter("ignore")
-        from langgraph.prebuilt import create_react_agent
+    from langgraph.prebuilt import create_react_agent
 
     class Scripted(BaseChatModel):
         @property
@@ -185,21 +195,12 @@ def react_peer(cycles: int) -> dict[str, float]:
         """The signal of `symbol` (a constant)."""
         return {"symbol": symbol, "target": 1.0}
 
-    out = {}
-    with tempfile.TemporaryDirectory() as home, sqlite_checkpointer(f"{home}/c.db") as saver:
-        for label, checkpointer in (("sqlite_exit_ms", saver), ("no_saver_ms", None)):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                agent = create_react_agent(Scripted(), [get_signal], checkpointer=checkpointer)
-            options = {"durability": "exit"} if checkpointer is not None else {}
-            wall = []
-            for n in range(cycles + 5):
-                config = {"configurable": {"thread_id": f"run:react:{n}"}}
-                started = time.perf_counter()
-                agent.invoke({"messages": [("user", "Symbols: SPX")]}, config, **options)
-                wall.append(time.perf_counter() - started)
-            out[label] = 1e3 * statistics.median(wall[5:])
-    return out
+    def build(saver: Any) -> Any:
+        with warnings.catch_warnings():  # moved to `langchain.agents` (not installed here)
+            warnings.simplefilter("ignore")
+            return create_react_agent(Scripted(), [get_signal], checkpointer=saver)
+
+    return time_runs(build, lambda n: {"messages": [("user", "Symbols: SPX")]}, cycles)
 
 
 def token_counts(symbol: str) -> dict[str, int]:

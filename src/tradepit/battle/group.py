@@ -139,8 +139,9 @@ class Group:
     def tick(self, n: int, when: pd.Timestamp, snapshot: Any | None) -> list[Standing]:
         market = self.market
         at = pd.Timestamp(when)
-        if market.clock.now() != at.to_pydatetime() or n == 0:  # the runner's own group
-            market.clock.advance_to(at.to_pydatetime())  # shares its market
+        moment = at.to_pydatetime()
+        if market.clock.now() != moment or n == 0:  # the runner's own group shares its market
+            market.clock.advance_to(moment)
             market.feed.begin_tick()
         self.flags.refresh()
         self._before_cycles(n)
