@@ -19,16 +19,22 @@ LangGraph projects start from) making one decision with a scripted model and a n
 tool, so with none of tradepit's work (snapshot, gate, broker, store, recording).
 A cycle decides all its symbols in one graph run, so the graph's fixed cost is shared: the
 last line repeats the "exit" figure for the first 1, 2 and 3 symbols of ``--scaling``.
+As in `tradepit run`, the paper broker gets each day's bars before the cycle and the fills
+come in with the tick (their delivery is timed apart: it is the loop's work, not the
+decision's). A shared host is noisy, so all variants run interleaved, 10 runs of each in
+turn, and every figure comes with its interquartile range.
 Token counts use litellm's offline tokenizer (gpt-4o encoding), as the tools' registry does.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,11 +42,15 @@ from typing import Any
 import pandas as pd
 
 from tradepit.agent.backends.rules import RulesBackend
+from tradepit.agent.fills import BarFills
 from tradepit.agent.loop import ticks
 from tradepit.agent.service import Tick
 from tradepit.bootstrap import configure_process, open_app
 from tradepit.clock import ReplayClock
 from tradepit.config import Settings
+
+WARMUP = 5
+"""Runs dropped at the start of every variant (imports, caches)."""
 
 
 class TimedBackend:
@@ -59,45 +69,95 @@ class TimedBackend:
             self.cpu += time.process_time() - cpu
 
 
-def measure(
-    symbols: tuple[str, ...], cycles: int, durability: str, memory: str = "off"
-) -> dict[str, float]:
+@dataclass
+class CycleRun:
+    """Figures of one tradepit variant besides its per-cycle samples, filled as it runs."""
+
+    symbols: tuple[str, ...]
+    model_s: float = 0.0
+    delivery_s: float = 0.0
+    fills: int = 0
+    open_orders: int = 0
+
+
+def cycle_samples(
+    run: CycleRun, cycles: int, durability: str, memory: str = "off"
+) -> Iterator[tuple[float, float]]:
+    """(wall, CPU) seconds of each cycle's overhead, the model's own time taken out. Fills
+    are delivered before each cycle and passed in with the tick, as `tradepit run` does
+    (without them the paper broker never fills and orders pile up); their delivery is
+    timed apart (it is the loop's, not the decision's)."""
     start = datetime(2016, 1, 4, tzinfo=UTC)
     schedule = list(ticks(start, datetime(2017, 11, 1, tzinfo=UTC), pd.Timedelta(days=1)))
-    schedule = schedule[: cycles + 5]
+    schedule = schedule[: cycles + WARMUP]
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), model="rules:supertrend", memory_backend=memory)
         clock = ReplayClock(start)
-        with open_app(settings, clock=clock, symbols=symbols, account_id="bench") as app:
+        with open_app(settings, clock=clock, symbols=run.symbols, account_id="bench") as app:
             backend = TimedBackend(RulesBackend("supertrend"))
             service = app.service
             service.backend = backend
             service.recorder.backend = backend.name
             service._durability["cycle"] = durability
-            wall, cpu = [], []
+            bar_fills = BarFills(app.feed, app.broker, run.symbols)
+            previous = None
             for n, when in enumerate(schedule):
                 clock.advance_to(when.to_pydatetime())
+                started = time.perf_counter()
+                delivered = bar_fills.deliver(previous)
+                run.delivery_s += time.perf_counter() - started
+                run.fills, previous = run.fills + len(delivered), when
                 before, before_cpu = backend.spent, backend.cpu
                 started, started_cpu = time.perf_counter(), time.process_time()
-                service.cycle("bench", Tick(cycle=n))
-                wall.append(time.perf_counter() - started - (backend.spent - before))
-                cpu.append(time.process_time() - started_cpu - (backend.cpu - before_cpu))
-            model_ms = 1e3 * backend.spent / len(schedule)
-    warm = slice(5, None)  # the first cycles pay imports and caches
-    per = len(symbols)  # one decision per symbol and cycle
+                service.cycle("bench", Tick(cycle=n, fills=delivered))
+                wall = time.perf_counter() - started - (backend.spent - before)
+                cpu = time.process_time() - started_cpu - (backend.cpu - before_cpu)
+                run.model_s = backend.spent
+                yield wall, cpu
+            run.open_orders = len(app.broker.list_orders("open"))
+
+
+def cycle_figures(run: CycleRun, samples: list[tuple[float, float]]) -> dict[str, Any]:
+    """Per decision (a cycle decides each of its symbols once): median wall with its
+    interquartile range, p90, median CPU; the model's and the fill delivery's mean per
+    cycle; fills and orders still open at the end (the workload is a real one)."""
+    per, count = len(run.symbols), len(samples) + WARMUP
+    wall = [1e3 * w / per for w, _ in samples]
     return {
-        "median_cycle_ms": 1e3 * statistics.median(wall[warm]),
-        "median_per_decision_ms": 1e3 * statistics.median(wall[warm]) / per,
-        "p90_per_decision_ms": 1e3 * statistics.quantiles(wall[warm], n=10)[-1] / per,
-        "median_per_decision_cpu_ms": 1e3 * statistics.median(cpu[warm]) / per,
-        "mean_model_ms": model_ms,
+        "median_per_decision_ms": spread(wall),
+        "p90_per_decision_ms": statistics.quantiles(wall, n=10)[-1],
+        "median_per_decision_cpu_ms": statistics.median(1e3 * c / per for _, c in samples),
+        "mean_model_ms": 1e3 * run.model_s / count,
+        "mean_fill_delivery_ms": 1e3 * run.delivery_s / count,
+        "fills": run.fills,
+        "open_orders_at_end": run.open_orders,
     }
 
 
-def langgraph_floor(cycles: int) -> dict[str, float]:
-    """Median ms per run of the cycle's five supersteps with empty nodes: with the SQLite
-    saver (durability "exit", state looked up first, as `AgentService.cycle` does) and with
-    no saver."""
+def spread(values: list[float]) -> str:
+    """Median with the interquartile range: ``median [p25-p75]``."""
+    q1, median, q3 = statistics.quantiles(values, n=4)
+    return f"{median:.2f} [{q1:.2f}-{q3:.2f}]"
+
+
+def interleave(sources: dict[str, Iterator[Any]], chunk: int = 10) -> dict[str, list[Any]]:
+    """Samples of every source, taken `chunk` at a time from each in turn, so a slow
+    spell of a shared host lands on all of them alike; the first `WARMUP` of each (imports,
+    caches) are dropped."""
+    samples: dict[str, list[Any]] = {name: [] for name in sources}
+    running = dict(sources)
+    while running:
+        for name, source in list(running.items()):
+            taken = list(itertools.islice(source, chunk))
+            samples[name].extend(taken)
+            if len(taken) < chunk:
+                del running[name]
+    return {name: values[WARMUP:] for name, values in samples.items()}
+
+
+def floor_graph() -> Callable[[Any], Any]:
+    """`build(checkpointer)` of LangGraph alone running a cycle's five supersteps
+    (snapshot, model, tools, model, record) with empty nodes on tradepit's state."""
     from langgraph.graph import END, START, StateGraph
 
     from tradepit.agent.graph import then
@@ -128,44 +188,35 @@ def langgraph_floor(cycles: int) -> dict[str, float]:
     graph.add_node("tools", then(tools, lambda s: "model"), destinations=("model",))
     graph.add_node("record", then(record, lambda s: END), destinations=(END,))
     graph.add_edge(START, "snapshot")
-    return time_runs(
-        lambda saver: graph.compile(checkpointer=saver),
-        lambda n: {"mode": "cycle", "cycle": n},
-        cycles,
-        lookup=True,
-    )
+    return lambda saver: graph.compile(checkpointer=saver)
 
 
-def time_runs(
-    build: Callable[[Any], Any], payload: Callable[[int], Any], cycles: int, lookup: bool = False
-) -> dict[str, float]:
-    """Median ms per `invoke` of the graph `build(checkpointer)` makes, on `payload(n)`, one
-    thread per run: with a SQLite saver (durability "exit"; the thread's state looked up
-    first when `lookup`, as `AgentService.cycle` does) and without a saver."""
+def graph_samples(
+    build: Callable[[Any], Any], payload: Any, cycles: int, saver: bool, lookup: bool = False
+) -> Iterator[float]:
+    """Seconds per `invoke` of the graph `build(checkpointer)` makes, one thread per run:
+    with a SQLite saver (durability "exit"; the thread's state looked up first when
+    `lookup`, as `AgentService.cycle` does) or without a saver."""
     from tradepit.bootstrap import sqlite_checkpointer
 
-    out = {}
-    with tempfile.TemporaryDirectory() as home, sqlite_checkpointer(f"{home}/c.db") as saver:
-        for label, checkpointer in (("sqlite_exit_ms", saver), ("no_saver_ms", None)):
-            graph = build(checkpointer)
-            options = {"durability": "exit"} if checkpointer is not None else {}
-            wall = []
-            for n in range(cycles + 5):
-                config = {"configurable": {"thread_id": f"run:bench:{n}"}}
-                started = time.perf_counter()
-                if lookup and checkpointer is not None:
-                    graph.get_state(config)
-                graph.invoke(payload(n), config, **options)
-                wall.append(time.perf_counter() - started)
-            out[label] = 1e3 * statistics.median(wall[5:])
-    return out
+    with tempfile.TemporaryDirectory() as home, sqlite_checkpointer(f"{home}/c.db") as sqlite:
+        checkpointer = sqlite if saver else None
+        graph = build(checkpointer)
+        options = {"durability": "exit"} if saver else {}
+        for n in range(cycles + WARMUP):
+            config = {"configurable": {"thread_id": f"run:bench:{n}"}}
+            started = time.perf_counter()
+            if lookup and saver:
+                graph.get_state(config)
+            graph.invoke(payload, config, **options)
+            yield time.perf_counter() - started
 
 
-def react_peer(cycles: int) -> dict[str, float]:
-    """Median ms per run of LangGraph's own prebuilt ReAct agent doing one decision with no
-    work in it: a scripted chat model asks for one no-op tool, then answers (agent, tools,
-    agent), with the same SQLite saver (durability "exit") and without a saver. No
-    snapshot, risk gate, broker, store or recording: what a bare LangGraph agent costs."""
+def react_peer_graph() -> Callable[[Any], Any]:
+    """`build(checkpointer)` of LangGraph's own prebuilt ReAct agent doing one decision
+    with no work in it: a scripted chat model asks for one no-op tool, then answers (agent,
+    tools, agent). No snapshot, risk gate, broker, store or recording: what a bare
+    LangGraph agent costs."""
     import warnings
 
     from langchain_core.language_models import BaseChatModel
@@ -200,7 +251,11 @@ def react_peer(cycles: int) -> dict[str, float]:
             warnings.simplefilter("ignore")
             return create_react_agent(Scripted(), [get_signal], checkpointer=saver)
 
-    return time_runs(build, lambda n: {"messages": [("user", "Symbols: SPX")]}, cycles)
+    return build
+
+
+def _figure(value: float) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def token_counts(symbol: str) -> dict[str, int]:
@@ -248,33 +303,43 @@ def main() -> None:
     symbols = tuple(s.strip().upper() for s in args.symbols.split(","))
     print(
         f"decisions: {args.cycles} daily cycles of rules:supertrend on {','.join(symbols)}, "
-        f"memory {args.memory}"
-    )
-    for durability in ("exit", "sync"):
-        figures = measure(symbols, args.cycles, durability, args.memory)
-        line = ", ".join(f"{k} {v:.2f}" for k, v in figures.items())
-        print(f"  checkpoints {durability:>4}: {line}")
-    floor = langgraph_floor(args.cycles)
-    print(
-        "  LangGraph alone, the same 5 supersteps with empty nodes: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in floor.items())
-    )
-    peer = react_peer(args.cycles)
-    print(
-        "  peer, LangGraph's prebuilt ReAct agent, one no-op tool round, no work: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in peer.items())
+        f"memory {args.memory}; every variant below runs {args.cycles} times, all of them "
+        "interleaved 10 runs at a time; ms as median [interquartile range]"
     )
     scaling = [s.strip().upper() for s in args.scaling.split(",") if s.strip()]
+    runs = {("exit", symbols): CycleRun(symbols), ("sync", symbols): CycleRun(symbols)}
+    for n in range(1, len(scaling) + 1):
+        runs.setdefault(("exit", tuple(scaling[:n])), CycleRun(tuple(scaling[:n])))
+    sources: dict[Any, Iterator[Any]] = {
+        key: cycle_samples(run, args.cycles, key[0], args.memory) for key, run in runs.items()
+    }
+    peers = {"floor": (floor_graph(), {"mode": "cycle", "cycle": 0}, True)}
+    peers["peer"] = (react_peer_graph(), {"messages": [("user", "Symbols: SPX")]}, False)
+    for name, (build, payload, lookup) in peers.items():
+        for saver in (True, False):
+            sources[name, saver] = graph_samples(build, payload, args.cycles, saver, lookup)
+    samples = interleave(sources)
+    for durability in ("exit", "sync"):
+        key = (durability, symbols)
+        figures = cycle_figures(runs[key], samples[key])
+        line = ", ".join(f"{k} {_figure(v)}" for k, v in figures.items())
+        print(f"  checkpoints {durability:>4}: {line}")
+    labels = {
+        "floor": "LangGraph alone, the same 5 supersteps with empty nodes",
+        "peer": "peer, LangGraph's prebuilt ReAct agent, one no-op tool round, no work",
+    }
+    for name, label in labels.items():
+        ms = {saver: spread([1e3 * t for t in samples[name, saver]]) for saver in (True, False)}
+        print(f"  {label}: sqlite_exit_ms {ms[True]}, no_saver_ms {ms[False]}")
     if scaling:
         per = {
-            n: measure(tuple(scaling[:n]), args.cycles, "exit", args.memory)[
-                "median_per_decision_ms"
-            ]
+            n: cycle_figures(runs[key], samples[key])["median_per_decision_ms"]
             for n in range(1, len(scaling) + 1)
+            for key in [("exit", tuple(scaling[:n]))]
         }
         print(
             f"  per decision by symbols per cycle ({','.join(scaling)}), exit: "
-            + ", ".join(f"{n}: {ms:.2f} ms" for n, ms in per.items())
+            + ", ".join(f"{n}: {ms} ms" for n, ms in per.items())
         )
     print("  target: median overhead <= 5 ms per decision")
     print(f"tokens ({symbols[0]}):")

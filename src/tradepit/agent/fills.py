@@ -9,14 +9,14 @@ feed), in time order, and returns the fills they caused. A real broker fills on 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from tradepit.domain.errors import NoDataError
 from tradepit.domain.models import Bar, Fill
+from tradepit.market.arrays import frame_bars
 
 if TYPE_CHECKING:
     from tradepit.broker import PaperBroker
@@ -75,17 +75,3 @@ class BrokerFills:
             return []
         since = previous.to_pydatetime()
         return [f for f in self.broker.get_fills(since) if f.timestamp > since]
-
-
-def frame_bars(symbol: str, frame: pd.DataFrame) -> Iterator[Bar]:
-    """The rows of a bars frame as domain Bars (Decimal prices from the floats' repr)."""
-    for stamp, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        yield Bar(
-            symbol=symbol,
-            timestamp=pd.Timestamp(stamp).to_pydatetime(),
-            open=Decimal(repr(float(row.open))),
-            high=Decimal(repr(float(row.high))),
-            low=Decimal(repr(float(row.low))),
-            close=Decimal(repr(float(row.close))),
-            volume=Decimal(repr(float(row.volume))) if row.volume == row.volume else Decimal(0),
-        )

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from tradepit.agent.fills import BarFills, FillSource, frame_bars
+from tradepit.agent.fills import BarFills, FillSource
 from tradepit.agent.schedule import Pacer, ReplayPacer, ticks
 from tradepit.agent.service import AgentService, Reply, Tick
 from tradepit.domain.errors import ConfigError, TradepitError
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from tradepit.domain.ports import Broker, Clock, MarketData
     from tradepit.storage import Store
 
-__all__ = ["LoopPlan", "LoopResult", "RunLoop", "frame_bars", "ticks"]
+__all__ = ["LoopPlan", "LoopResult", "RunLoop", "ticks"]
 
 log = logging.getLogger(__name__)
 

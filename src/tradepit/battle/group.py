@@ -27,6 +27,7 @@ from tradepit.battle.recording import FlagCache, TickBuffer, flush_all
 from tradepit.broker import PaperConfig
 from tradepit.domain.errors import NoDataError
 from tradepit.domain.models import Bar
+from tradepit.market.arrays import frame_bars
 from tradepit.storage import Store
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class Deliveries:
             if len(frame):
                 self.delivered[symbol] = pd.Timestamp(frame.index[-1])
                 if self.started:
-                    out.extend(bars_of(symbol, frame))
+                    out.extend(frame_bars(symbol, frame))
         self.started = True
         out.sort(key=lambda b: (b.timestamp, b.symbol))
         return out
@@ -191,20 +192,6 @@ def standing(c: CompetitorRun, equity: float, capital: float) -> Standing:
 
 def _threaded(c: CompetitorRun, mode: str) -> bool:
     return mode == "threads" or (mode != "sequential" and c.online)
-
-
-def bars_of(symbol: str, frame: pd.DataFrame) -> list[Bar]:
-    out = []
-    for stamp, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        volume = row.volume if row.volume == row.volume else 0.0
-        out.append(
-            Bar(
-                symbol=symbol, timestamp=pd.Timestamp(stamp).to_pydatetime(),
-                open=dec(row.open), high=dec(row.high), low=dec(row.low),
-                close=dec(row.close), volume=dec(volume),
-            )
-        )  # fmt: skip
-    return out
 
 
 def dec(x: float) -> Decimal:
