@@ -331,6 +331,15 @@ def main() -> None:
     for name, label in labels.items():
         ms = {saver: spread([1e3 * t for t in samples[name, saver]]) for saver in (True, False)}
         print(f"  {label}: sqlite_exit_ms {ms[True]}, no_saver_ms {ms[False]}")
+    mine = statistics.median(w for w, _ in samples["exit", symbols]) / len(symbols)
+    ratios = {
+        label: mine / statistics.median(samples[name, True])
+        for name, label in (("floor", "LangGraph alone"), ("peer", "the prebuilt agent"))
+    }
+    print(
+        "  per decision, exit, as a multiple of the same host's saver runs (less host-bound "
+        "than ms): " + ", ".join(f"{r:.2f}x {label}" for label, r in ratios.items())
+    )
     if scaling:
         per = {
             n: cycle_figures(runs[key], samples[key])["median_per_decision_ms"]
