@@ -88,7 +88,7 @@ def cycle_samples(
     (without them the paper broker never fills and orders pile up); their delivery is
     timed apart (it is the loop's, not the decision's)."""
     start = datetime(2016, 1, 4, tzinfo=UTC)
-    schedule = list(ticks(start, datetime(2017, 11, 1, tzinfo=UTC), pd.Timedelta(days=1)))
+    schedule = list(ticks(start, datetime(2018, 12, 31, tzinfo=UTC), pd.Timedelta(days=1)))
     schedule = schedule[: cycles + WARMUP]
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), model="rules:supertrend", memory_backend=memory)
@@ -288,7 +288,10 @@ def token_counts(symbol: str) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cycles", type=int, default=200)
+    parser.add_argument(
+        "--cycles", type=int, default=200,
+        help="runs per variant (at most 748: the daily ticks of 2016-2018 after the warm-up)",
+    )  # fmt: skip
     parser.add_argument("--symbols", default="SPX")
     parser.add_argument(
         "--scaling", default="SPX,MSFT,IXIC",
