@@ -112,8 +112,8 @@ def cycle_samples(
                 service.cycle("bench", Tick(cycle=n, fills=delivered))
                 wall = time.perf_counter() - started - (backend.spent - before)
                 cpu = time.process_time() - started_cpu - (backend.cpu - before_cpu)
-                run.model_s = backend.spent
                 yield wall, cpu
+            run.model_s = backend.spent
             run.open_orders = len(app.broker.list_orders("open"))
 
 

@@ -32,6 +32,7 @@ from tradepit.broker import PaperBroker, PaperConfig
 from tradepit.clock import ReplayClock, SystemClock
 from tradepit.config import Settings
 from tradepit.domain.errors import ConfigError, NoDataError
+from tradepit.domain.models import exact_decimal
 from tradepit.market import HistoricalSource, PointInTimeFeed
 from tradepit.memory import namespaces
 from tradepit.risk import RiskGate, RiskLimits
@@ -81,9 +82,7 @@ def build_feed(clock: Clock, source: HistoricalSource | None = None) -> PointInT
 
 
 def paper_config(settings: Settings, *, fill_at_last_price: bool = False) -> PaperConfig:
-    def d(x: float) -> Decimal:
-        return Decimal(repr(float(x)))
-
+    d = exact_decimal
     return PaperConfig(
         starting_cash=d(settings.starting_cash),
         commission_per_share=d(settings.commission_per_share),

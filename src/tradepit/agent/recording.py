@@ -11,10 +11,9 @@ import hashlib
 import json
 import logging
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tradepit.domain.models import Decision
+from tradepit.domain.models import Decision, exact_decimal
 from tradepit.prompts import parse_decisions
 from tradepit.storage.records import ModelCallRecord, RunKind
 
@@ -99,7 +98,7 @@ class Recorder:
             response=response,
             input_tokens=tokens[0],
             output_tokens=tokens[1],
-            cost_usd=Decimal(repr(float(cost))),
+            cost_usd=exact_decimal(cost),
             latency_s=float(turn.latency_s if turn is not None else latency_s),
             error_type=type(error).__name__ if error is not None else None,
             error=str(error) if error is not None else None,

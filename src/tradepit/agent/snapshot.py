@@ -17,7 +17,7 @@ import pandas as pd
 
 from tradepit import indicators
 from tradepit.domain.errors import NoDataError
-from tradepit.domain.models import Frozen, Position, TradingState, UtcDatetime
+from tradepit.domain.models import Frozen, Position, TradingState, UtcDatetime, exact_decimal
 from tradepit.market.arrays import float_columns
 from tradepit.tools._common import num, pct, recent_bars, resolve_symbol, trading_state
 
@@ -86,10 +86,6 @@ def _last(values: np.ndarray) -> float | None:
     return num(values[-1]) if len(values) else None
 
 
-def _price(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
-
-
 def symbol_view(deps: AgentDeps, symbol: str, timeframe: str = "1Day") -> SymbolView:
     """The latest completed bar of `symbol` with RSI14, MACD histogram, Supertrend(10, 3),
     ATR14 and SMA50/200."""
@@ -104,10 +100,10 @@ def symbol_view(deps: AgentDeps, symbol: str, timeframe: str = "1Day") -> Symbol
         symbol=symbol,
         bar_time=stamp,
         timeframe=timeframe,
-        open=_price(o[-1]),
-        high=_price(h[-1]),
-        low=_price(low[-1]),
-        close=_price(c[-1]),
+        open=exact_decimal(o[-1]),
+        high=exact_decimal(h[-1]),
+        low=exact_decimal(low[-1]),
+        close=exact_decimal(c[-1]),
         change_pct=pct(c[-1] / c[-2] - 1) if len(c) > 1 else None,
         rsi14=_last(indicators.rsi(c, 14)),
         macd_hist=_last(indicators.macd(c)[2]),

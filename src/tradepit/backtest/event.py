@@ -21,7 +21,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -31,7 +30,8 @@ from tradepit.backtest.trades import trades_from_fills
 from tradepit.broker.paper import PaperBroker, PaperConfig
 from tradepit.clock import ReplayClock
 from tradepit.domain.errors import UnknownSymbolError
-from tradepit.domain.models import Asset, Bar, Fill, OrderRequest, Side
+from tradepit.domain.models import Asset, Fill, OrderRequest, Side, exact_decimal
+from tradepit.market.arrays import row_bar
 from tradepit.market.timeframe import annualisation_factor, parse_timeframe
 from tradepit.strategies.base import Strategy, StrategyParams
 
@@ -75,10 +75,6 @@ class BacktestResult:
         }
 
 
-def _decimal(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
-
-
 class _Runner:
     """One backtest's mutable state; keeps `run_backtest` short."""
 
@@ -89,13 +85,13 @@ class _Runner:
             self.clock,
             lambda s: asset if s == symbol else _unknown(s),
             PaperConfig(
-                starting_cash=_decimal(config.cash),
-                commission_per_share=_decimal(config.commission_per_share),
-                commission_pct=_decimal(config.commission_pct),
-                slippage_bps=_decimal(config.slippage_bps),
+                starting_cash=exact_decimal(config.cash),
+                commission_per_share=exact_decimal(config.commission_per_share),
+                commission_pct=exact_decimal(config.commission_pct),
+                slippage_bps=exact_decimal(config.slippage_bps),
                 max_volume_share=None,
                 allow_fractional=config.fractional,
-                max_leverage=_decimal(2 * max(1.0, config.size)),
+                max_leverage=exact_decimal(2 * max(1.0, config.size)),
             ),
             account_id=f"backtest-{symbol}",
         )
@@ -137,8 +133,8 @@ class _Runner:
         return OrderRequest(
             symbol=self.symbol,
             side=side,
-            qty=_decimal(qty),
-            stop_loss=_decimal(stop) if stop_ok else None,
+            qty=exact_decimal(qty),
+            stop_loss=exact_decimal(stop) if stop_ok else None,
         )
 
 
@@ -172,16 +168,7 @@ def run_backtest(
         opened = index[i].to_pydatetime()
         runner.clock.advance_to(opened)
         o, h, low, c, v = (col[i] for col in columns)
-        bar = Bar(
-            symbol=symbol,
-            timestamp=opened,
-            open=_decimal(o),
-            high=_decimal(h),
-            low=_decimal(low),
-            close=_decimal(c),
-            volume=_decimal(0.0 if math.isnan(v) else v),
-        )
-        runner.broker.on_bar(bar)
+        runner.broker.on_bar(row_bar(symbol, opened, o, h, low, c, v))
         runner.clock.advance_to(opened + duration)
         if i < n - 1 and target[i] != previous:
             runner.rebalance(target[i], stop[i], c)
@@ -224,9 +211,9 @@ def _close_at_end(symbol, fills, still_open, last_close, last_time, config):
         client_order_id="close-at-end",
         symbol=symbol,
         side=side,
-        qty=_decimal(qty),
-        price=_decimal(last_close),
-        commission=_decimal(fee),
+        qty=exact_decimal(qty),
+        price=exact_decimal(last_close),
+        commission=exact_decimal(fee),
         timestamp=last_time.to_pydatetime() + timedelta(microseconds=1),
     )
     trades, _ = trades_from_fills([*fills, final])

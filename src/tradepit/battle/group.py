@@ -192,7 +192,3 @@ def standing(c: CompetitorRun, equity: float, capital: float) -> Standing:
 
 def _threaded(c: CompetitorRun, mode: str) -> bool:
     return mode == "threads" or (mode != "sequential" and c.online)
-
-
-def dec(x: float) -> Decimal:
-    return Decimal(repr(float(x)))

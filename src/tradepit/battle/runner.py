@@ -37,7 +37,7 @@ from tradepit.battle import config as ids
 from tradepit.battle.blind import Blinding
 from tradepit.battle.competitor import OFFLINE
 from tradepit.battle.config import BattleConfig, Competitor
-from tradepit.battle.group import Deliveries, Group, Standing, dec
+from tradepit.battle.group import Deliveries, Group, Standing
 from tradepit.battle.market import (
     Market,
     build_market,
@@ -55,6 +55,7 @@ from tradepit.broker import PaperConfig
 from tradepit.clock import SystemClock
 from tradepit.config import Settings
 from tradepit.domain.errors import ConfigError, TradepitError
+from tradepit.domain.models import exact_decimal
 from tradepit.market.timeframe import parse_timeframe
 from tradepit.risk import RiskGate, RiskLimits
 from tradepit.storage import RunKind, RunStatus, Store
@@ -143,9 +144,9 @@ class BattleRunner:
         self.plan.samples = self._samples(calendar, timeframe)
         self.memory = BattleMemory(self.settings, store, config, self.run_id)
         self.paper = PaperConfig(
-            starting_cash=dec(config.capital),
-            commission_pct=dec(config.commission_pct),
-            slippage_bps=dec(config.slippage_bps),
+            starting_cash=exact_decimal(config.capital),
+            commission_pct=exact_decimal(config.commission_pct),
+            slippage_bps=exact_decimal(config.slippage_bps),
         )
 
     def _load_market(self) -> tuple[str, str]:
@@ -309,7 +310,9 @@ class BattleRunner:
                 market.clock.advance_to(pd.Timestamp(when).to_pydatetime())
                 market.feed.begin_tick()
                 value = _benchmark(deliveries.prices(), base, self.config.capital)
-                bench.record_equity(series, market.clock.now(), dec(value), dec(0))
+                bench.record_equity(
+                    series, market.clock.now(), exact_decimal(value), exact_decimal(0)
+                )
                 snapshot = self._snapshot(market)
                 for g in reversed(groups):  # workers first, so they run while we do
                     g.send(n, when, snapshot)

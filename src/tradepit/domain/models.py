@@ -20,6 +20,12 @@ UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]
 ZERO = Decimal("0")
 
 
+def exact_decimal(value: float) -> Decimal:
+    """The Decimal of a float's shortest repr: 0.1 -> Decimal("0.1"), not the binary
+    expansion `Decimal(0.1)` gives."""
+    return Decimal(repr(float(value)))
+
+
 class Frozen(BaseModel):
     """Base for immutable domain values."""
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tradepit.domain.errors import TradepitError
+from tradepit.domain.models import exact_decimal
 from tradepit.integrations.events import BattleFinished, LeaderboardRow
 
 if TYPE_CHECKING:
@@ -34,10 +35,6 @@ class BattleBoard:
     samples: int = 1
 
 
-def _dec(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
-
-
 def leaderboard_event(board: Any, at: datetime) -> BattleFinished:
     """The ranked competitors of a battle's last sample (net of fees and inference)."""
     scores = board.samples[-1].scores if board.samples else ()
@@ -45,10 +42,10 @@ def leaderboard_event(board: Any, at: datetime) -> BattleFinished:
         LeaderboardRow(
             rank=i,
             competitor=s.name,
-            equity=_dec(s.end_equity).quantize(Decimal("0.01")),
-            return_pct=_dec(s.net_return_pct) / 100,
+            equity=exact_decimal(s.end_equity).quantize(Decimal("0.01")),
+            return_pct=exact_decimal(s.net_return_pct) / 100,
             trades=s.trades,
-            inference_cost=_dec(s.cost_usd).quantize(Decimal("0.0001")),
+            inference_cost=exact_decimal(s.cost_usd).quantize(Decimal("0.0001")),
         )
         for i, s in enumerate(scores, start=1)
     )

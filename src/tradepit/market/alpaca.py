@@ -60,7 +60,15 @@ from tradepit.domain.errors import (
     MalformedDataError,
     NoDataError,
 )
-from tradepit.domain.models import Asset, AssetClass, Bar, Frozen, Quote, UtcDatetime
+from tradepit.domain.models import (
+    Asset,
+    AssetClass,
+    Bar,
+    Frozen,
+    Quote,
+    UtcDatetime,
+    exact_decimal,
+)
 from tradepit.domain.ports import Clock
 from tradepit.market.occ import Greeks, OptionKind, OptionQuote, is_occ, parse_occ
 from tradepit.market.resample import resample
@@ -103,7 +111,7 @@ class LiquidAsset(Frozen):
 
 
 def _d(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(repr(float(value)))
+    return None if value is None else exact_decimal(value)
 
 
 def is_crypto(symbol: str) -> bool:

@@ -29,7 +29,7 @@ from alpaca.data.models import Trade as AlpacaTrade
 from tradepit.broker.resilience import Backoff
 from tradepit.config import AlpacaSettings
 from tradepit.domain.errors import ConfigError
-from tradepit.domain.models import Bar, Quote
+from tradepit.domain.models import Bar, Quote, exact_decimal
 from tradepit.market.alpaca import LastTrade, to_bar
 
 log = logging.getLogger(__name__)
@@ -57,10 +57,6 @@ class StreamState:
 
 
 StatusListener = Callable[[StreamState], None]
-
-
-def _d(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
 
 
 class _Observed:
@@ -197,12 +193,11 @@ class AlpacaStream:
 
     def subscribe_trades(self, handler: Callable[[LastTrade], None], *symbols: str) -> None:
         async def on_trade(trade: AlpacaTrade) -> None:
-            price = _d(trade.price)
+            price = exact_decimal(trade.price)
             self._last_price[trade.symbol] = price
+            size = exact_decimal(trade.size)
             handler(
-                LastTrade(
-                    symbol=trade.symbol, timestamp=trade.timestamp, price=price, size=_d(trade.size)
-                )
+                LastTrade(symbol=trade.symbol, timestamp=trade.timestamp, price=price, size=size)
             )
 
         self._inner.subscribe_trades(on_trade, *symbols)
@@ -212,7 +207,7 @@ class AlpacaStream:
         until a trade of that symbol arrives)."""
 
         async def on_quote(quote: AlpacaQuote) -> None:
-            bid, ask = _d(quote.bid_price), _d(quote.ask_price)
+            bid, ask = exact_decimal(quote.bid_price), exact_decimal(quote.ask_price)
             last = self._last_price.get(quote.symbol, (bid + ask) / 2)
             handler(
                 Quote(
@@ -221,8 +216,8 @@ class AlpacaStream:
                     bid=bid,
                     ask=ask,
                     last=last,
-                    bid_size=_d(quote.bid_size),
-                    ask_size=_d(quote.ask_size),
+                    bid_size=exact_decimal(quote.bid_size),
+                    ask_size=exact_decimal(quote.ask_size),
                 )
             )
 

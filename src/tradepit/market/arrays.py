@@ -11,12 +11,11 @@ way: `frame_bars` reads the columns once instead of iterating rows (`itertuples`
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from tradepit.domain.models import Bar
+from tradepit.domain.models import Bar, exact_decimal
 
 OHLC = ("open", "high", "low", "close")
 OHLCV = (*OHLC, "volume")
@@ -37,15 +36,14 @@ def frame_bars(symbol: str, frame: pd.DataFrame) -> list[Bar]:
     are the Decimals of the floats' shortest repr, a missing volume is 0."""
     columns = float_columns(frame, OHLCV)
     stamps = frame.index.to_pydatetime()
-    return [_bar(symbol, stamp, *prices) for stamp, *prices in zip(stamps, *columns, strict=True)]
+    rows = zip(stamps, *columns, strict=True)
+    return [row_bar(symbol, stamp, *prices) for stamp, *prices in rows]
 
 
-def _bar(symbol: str, stamp: datetime, o: float, h: float, lo: float, c: float, v: float) -> Bar:
+def row_bar(symbol: str, stamp: datetime, o: float, h: float, lo: float, c: float, v: float) -> Bar:
+    """The Bar of one row's float prices (`exact_decimal`); a missing volume is 0."""
+    d = exact_decimal
     return Bar(
-        symbol=symbol, timestamp=stamp, open=_decimal(o), high=_decimal(h), low=_decimal(lo),
-        close=_decimal(c), volume=_decimal(0.0 if v != v else v),
+        symbol=symbol, timestamp=stamp, open=d(o), high=d(h), low=d(lo), close=d(c),
+        volume=d(0.0 if v != v else v),
     )  # fmt: skip
-
-
-def _decimal(x: float) -> Decimal:
-    return Decimal(repr(float(x)))

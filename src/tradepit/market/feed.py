@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tradepit.domain.errors import MalformedDataError, NoDataError, UnknownSymbolError
-from tradepit.domain.models import Asset, Bar, Quote
+from tradepit.domain.models import Asset, Bar, Quote, exact_decimal
 from tradepit.domain.ports import Clock
 from tradepit.market import bundled
 from tradepit.market.loaders import OHLCV, load_ohlcv, normalise_ohlcv
@@ -242,7 +241,7 @@ class PointInTimeFeed:
         cached = self._last_bar.get(symbol)
         if cached is not None and cached[0] == last:
             return cached
-        o, h, low, c, v = (Decimal(repr(float(x))) for x in series.values[last])
+        o, h, low, c, v = (exact_decimal(x) for x in series.values[last])
         stamp = pd.Timestamp(series.opens[last], unit="ns", tz="UTC").to_pydatetime()
         bar = Bar(symbol=symbol, timestamp=stamp, open=o, high=h, low=low, close=c, volume=v)
         self._last_bar[symbol] = (last, bar)
