@@ -9,6 +9,7 @@ import pytest
 from tests.unit.tools.harness import Market, converse, make_deps
 
 from tradepit.agent.backends.rules import RulesBackend
+from tradepit.agent.backends.rules_answers import Step, describe
 from tradepit.agent.deps import AgentDeps
 from tradepit.agent.errors import ModelOutputError
 from tradepit.agent.snapshot import build_snapshot
@@ -228,3 +229,21 @@ def test_chat_size_and_notional(market: Market) -> None:
     deps = make_deps(market, approval_notional=Decimal(10**9))
     answer = chat(RulesBackend("sma_cross"), deps, "buy $5000 of MSFT")
     assert "buy $5,000.00 MSFT" in answer or "buy 11" in answer
+
+
+@pytest.mark.parametrize(
+    ("rationale", "said"),
+    [
+        ("Order buy 10 MSFT market: filled 10 at 83.87.", "filled 10 at 83.87. Tools used"),
+        ("already aligned", "already aligned. Tools used"),
+        (None, "no rationale. Tools used"),
+    ],
+)
+def test_last_decision_is_one_sentence_whatever_its_rationale_ends_with(rationale, said):
+    found = {
+        "found": True, "backend": "rules:supertrend", "run_id": "r", "cycle": 2,
+        "time": "2019-01-01", "action": "buy", "symbol": "MSFT", "rationale": rationale,
+        "tool_calls": ["place_order"],
+    }  # fmt: skip
+    answer = describe(Step("get_last_decision", {}, found))
+    assert said in answer and ".." not in answer

@@ -171,9 +171,11 @@ def _decision(r: dict[str, Any]) -> str:
     if not r.get("found"):
         return "No trading decision has been recorded yet."
     tools = f" Tools used: {', '.join(r['tool_calls'])}." if r.get("tool_calls") else ""
+    rationale = (r.get("rationale") or "no rationale").rstrip()
+    end = "" if rationale.endswith((".", "!", "?")) else "."
     return (
         f"Last decision ({r['backend']}, run {r['run_id']} cycle {r['cycle']}, {r['time']}): "
-        f"{r['action']} {r.get('symbol') or ''} - {r.get('rationale') or 'no rationale'}.{tools}"
+        f"{r['action']} {r.get('symbol') or ''} - {rationale}{end}{tools}"
     )
 
 
