@@ -6,19 +6,23 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from tradepit.domain.errors import StoreError
 from tradepit.domain.models import Fill, Order
 from tradepit.domain.ports import LedgerSnapshot
 
 
 class InMemoryLedgerStore:
     """Per account: the latest snapshot, every order (upserted by id) and every fill.
-    `save_ledger` is atomic under a lock, like the SQL store's transaction."""
+    `save_ledger` is atomic under a lock, like the SQL store's transaction, and refuses a
+    fill of an order it does not hold, like the SQL store's foreign key."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._snapshots: dict[str, LedgerSnapshot] = {}
         self._orders: dict[str, dict[str, Order]] = {}
         self._fills: dict[str, dict[str, Fill]] = {}
+        self._ids: dict[str, set[str]] = {}
+        """Per account: ids of the orders and legs saved so far."""
         self.saves = 0
         """Number of `save_ledger` calls (lets tests check that idle bars do not write)."""
 
@@ -35,6 +39,12 @@ class InMemoryLedgerStore:
         """Replace the snapshot, upsert its orders by id, add the fills not seen before."""
         with self._lock:
             account = snapshot.account_id
+            ids = self._ids.setdefault(account, set())
+            saved = {leg.id for order in snapshot.orders for leg in (order, *order.legs)}
+            orphans = sorted({f.order_id for f in new_fills} - ids - saved)
+            if orphans:
+                raise StoreError(f"fills of orders that were never saved: {orphans}")
+            ids |= saved
             orders = self._orders.setdefault(account, {})
             for order in snapshot.orders:
                 orders[order.id] = order

@@ -249,9 +249,9 @@ class PaperBroker:
             parent.take_profit = self._leg(parent, "tp", OrderType.LIMIT, request.take_profit)
         if request.stop_loss is not None:
             parent.stop_loss = self._leg(parent, "sl", OrderType.STOP, request.stop_loss)
-        state.register(parent)
+        state.created(parent)
         for leg in parent.legs():
-            state.register(leg)
+            state.created(leg)
         state.dirty = True
         return parent
 
@@ -370,6 +370,7 @@ class PaperBroker:
             snapshot = build_snapshot(state, self._clock.now(), changed_only=True)
             self._store.save_ledger(snapshot, tuple(state.pending_fills))
             state.saved_open = open_ids(state)
+        state.unsaved.clear()
         state.pending_fills.clear()
         state.dirty = False
 

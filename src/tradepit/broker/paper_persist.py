@@ -15,11 +15,12 @@ def open_ids(state: PaperState) -> set[str]:
 
 def build_snapshot(state: PaperState, now: datetime, changed_only: bool) -> LedgerSnapshot:
     """Top-level orders carry their legs. `changed_only`: just the orders open now or at the
-    previous save, i.e. every order that can have changed since (stores upsert by id)."""
+    previous save and those created since, i.e. every order that can have changed since
+    (stores upsert by id)."""
     ledger = state.ledger
     if changed_only:
-        tops = sorted((state.orders[i] for i in state.saved_open | open_ids(state)),
-                      key=lambda order: order.seq)  # fmt: skip
+        changed = state.saved_open | open_ids(state) | state.unsaved
+        tops = sorted((state.orders[i] for i in changed), key=lambda order: order.seq)
     else:
         tops = [order for order in state.orders.values() if order.parent is None]
     return LedgerSnapshot(

@@ -40,6 +40,9 @@ class PaperState:
         self.dirty = False
         self.saved_open: set[str] = set()
         """Ids of the top-level orders that were in `groups` at the last save."""
+        self.unsaved: set[str] = set()
+        """Ids of the top-level orders created since the last save (one can fill at once,
+        never joining `groups`, and still has to be saved with its fill)."""
         self.stale: set[str] = set()
         """Symbols whose group may hold finished orders (pruned after the bar)."""
         self.order_seq = 0
@@ -76,6 +79,12 @@ class PaperState:
         self.by_client_id[order.client_order_id] = order
         if order.parent is None and order.group_open():
             self.groups.setdefault(order.symbol, []).append(order)
+
+    def created(self, order: WorkingOrder) -> None:
+        """Register a new order (not a restored one): it is saved at the next save."""
+        self.register(order)
+        if order.parent is None:
+            self.unsaved.add(order.id)
 
     def prune(self, symbol: str) -> None:
         self.stale.discard(symbol)

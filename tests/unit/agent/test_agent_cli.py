@@ -38,6 +38,19 @@ def test_ask_rsi_and_an_order(cli):
     assert "filled 10 at 83.87" in reply["text"] and "stop 82.19" in reply["text"]
 
 
+def test_close_a_position_bought_in_an_earlier_invocation(cli):
+    """The close fills at once (chat) without exit legs; it is saved with its fill in the
+    SQLite store (a fill whose order was not saved broke its foreign key: StoreError)."""
+    assert cli("ask", "buy 10 MSFT with a 2% stop").exit_code == 0
+    closed = cli("ask", "close MSFT", "--json")
+    reply = json.loads(closed.stdout)
+    assert reply["status"] == "answered" and reply["actions"] == {"MSFT": "close"}
+    assert "sell 10 MSFT market" in reply["text"] and "filled 10 at" in reply["text"]
+    assert "StoreError" not in closed.stdout + closed.stderr
+    positions = cli("ask", "positions").stdout
+    assert "MSFT" not in positions and "No open positions" in positions
+
+
 def test_big_order_waits_for_approval_across_invocations(cli):
     first = cli("ask", "buy 100 MSFT")
     assert first.exit_code == 0 and "tradepit ask --approve" in first.stderr

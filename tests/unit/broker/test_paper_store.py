@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from tradepit.broker import InMemoryLedgerStore, PaperBroker
 from tradepit.broker.paper_orders import restore_orders
+from tradepit.domain.errors import StoreError
 from tradepit.domain.models import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 
 BUY, SELL = Side.BUY, Side.SELL
@@ -170,3 +173,46 @@ def test_restore_accepts_legs_flat_or_nested(make_sim) -> None:
         top = working[0]
         assert top.take_profit.limit_price == D(110) and top.stop_loss.stop_price == D(90)
         assert top.to_order() == parent
+
+
+def test_an_order_that_fills_at_once_is_saved_with_its_fill(make_sim) -> None:
+    """With `fill_at_last_price` (chat) a market order without legs fills inside
+    `submit_order` and never joins the open orders; it is saved all the same, so its fill
+    has its order in the store and a restart shows both."""
+    store = InMemoryLedgerStore()
+    s = make_sim(store=store, fill_at_last_price=True)
+    s.step(100)
+    bought = s.broker.submit_order(OrderRequest(symbol="AAA", side=BUY, qty=D(10)))
+    assert s.broker.get_order(bought.id).status is OrderStatus.FILLED
+    closed = s.broker.close_position("AAA")
+    assert s.broker.get_order(closed.id).status is OrderStatus.FILLED
+    before_orders, before_fills = s.broker.list_orders("all"), s.broker.get_fills()
+
+    restart(s, store)
+
+    assert s.broker.list_orders("all") == before_orders
+    assert s.broker.get_fills() == before_fills
+    assert {f.order_id for f in before_fills} == {bought.id, closed.id}
+    assert s.broker.get_position("AAA") is None
+
+
+def test_the_memory_store_refuses_a_fill_of_an_unsaved_order(make_sim) -> None:
+    """Like the SQL store's foreign key: a fill needs its order (or leg) saved before or
+    with it; nothing of a refused save is kept."""
+    store = InMemoryLedgerStore()
+    s = make_sim(store=store)
+    s.step(100)
+    s.broker.submit_order(
+        OrderRequest(symbol="AAA", side=BUY, qty=D(1), take_profit=D(120), stop_loss=D(90))
+    )
+    s.step(100)
+    snapshot = s.broker.snapshot()
+    (fill,) = s.broker.get_fills()
+    leg = snapshot.orders[0].legs[0]
+    store.save_ledger(snapshot, [fill.model_copy(update={"id": "leg-fill", "order_id": leg.id})])
+    orphan = fill.model_copy(update={"id": "orphan", "order_id": "never-saved"})
+    saves = store.saves
+    with pytest.raises(StoreError, match="never-saved"):
+        store.save_ledger(snapshot.model_copy(update={"orders": ()}), [orphan])
+    assert store.saves == saves
+    assert "orphan" not in {f.id for f in store.list_fills(s.broker.account_id)}
