@@ -189,6 +189,9 @@ def test_chat_denied_and_resized_orders(backend, chat_deps: AgentDeps) -> None:
 def test_chat_backtest(backend, chat_deps: AgentDeps) -> None:
     answer = chat(backend, chat_deps, "backtest supertrend on SPX since 2010")
     assert answer.startswith("Backtest of supertrend on SPX 2010-01-04..2014-12-31")
+    unknown = chat(backend, chat_deps, "backtest rsi on MSFT since 2012")
+    assert "unknown strategy 'rsi'" in unknown and "rsi_divergence" in unknown
+    assert "Backtest of" not in unknown  # not another strategy in its place
 
 
 def test_chat_cancel_and_close_all(backend, chat_deps: AgentDeps, market: Market) -> None:

@@ -125,6 +125,25 @@ def _strategy(lowered: str) -> str | None:
     return best[1] if best else None
 
 
+_BACKTEST_OF = re.compile(
+    r"\bback-?test(?:ing)?\s+(?:the\s+|an?\s+|my\s+)?([a-z][\w&+-]*)(?:\s+strategy)?"
+    r"\s+(?:on|for|with|over|against)\b"
+)
+
+
+def _backtest_strategy(lowered: str, symbol: str | None) -> str:
+    """The strategy a backtest request names: a known one, else the word in "backtest <x>
+    on ..." as written (the tool answers that it does not know it: never a silent switch
+    to another strategy), else the default, supertrend."""
+    known = _strategy(lowered)
+    if known:
+        return known
+    m = _BACKTEST_OF.search(lowered)
+    if m and m.group(1) != (symbol or "").lower():
+        return m.group(1)
+    return "supertrend"
+
+
 def _period(lowered: str) -> dict[str, str]:
     """start/end from "since 2010", "from 2010 to 2015", "in 2012", "2012-03-01".."""
     day = r"(\d{4}(?:-\d{2}-\d{2})?)"
@@ -206,7 +225,7 @@ def parse_intent(text: str) -> Intent:
         return Intent("explain", {"symbol": symbol} if symbol else {})
     if _has(lowered, r"\bbacktest", r"\bback-test", r"\bhow would .* have (done|performed)"):
         args: dict[str, Any] = {
-            "strategy": _strategy(lowered) or "supertrend",
+            "strategy": _backtest_strategy(lowered, symbol),
             "symbol": symbol or "",
         }
         return Intent("backtest", args | _period(lowered))
