@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from tradepit.domain.models import (
+    AssetClass,
     Order,
     OrderRequest,
     OrderType,
@@ -76,19 +77,27 @@ def reference_price(request: OrderRequest, last: Decimal) -> Decimal:
 
 def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> OrderRequest:
     """The OrderRequest for `args` (percent stops turned into prices from the reference
-    price). With `leg`, it carries the deterministic client_order_id of (run, cycle, leg)."""
+    price; stock prices on the tick: a model's 72.6223 is sent as 72.62, as a broker
+    refuses sub-penny prices). With `leg`, it carries the deterministic client_order_id of
+    (run, cycle, leg)."""
     symbol = resolve_symbol(deps, args.symbol, trading=True)
     side = Side(args.side)
+    on_tick = deps.market.get_asset(symbol).asset_class is not AssetClass.CRYPTO
+
+    def price(value: float | None) -> Decimal | None:
+        number = dec(value)
+        return tick_round(number) if number is not None and on_tick else number
+
     request = OrderRequest(
         symbol=symbol,
         side=side,
         qty=dec(args.qty),
         notional=dec(args.notional),
         type=OrderType(args.type),
-        limit_price=dec(args.limit_price),
-        stop_price=dec(args.stop_price),
-        stop_loss=dec(args.stop_loss),
-        take_profit=dec(args.take_profit),
+        limit_price=price(args.limit_price),
+        stop_price=price(args.stop_price),
+        stop_loss=price(args.stop_loss),
+        take_profit=price(args.take_profit),
         client_order_id=deps.client_order_id(symbol, leg) if leg else None,
     )
     if args.stop_loss_pct is None and args.take_profit_pct is None:

@@ -59,6 +59,26 @@ def test_percent_exits_become_prices(call: Caller, market: Market) -> None:
     assert out["take_profit"] == pytest.approx(price * 1.09, abs=0.01)
 
 
+def test_stock_prices_go_to_the_broker_on_the_cent_tick(call: Caller, market: Market) -> None:
+    """A model's sub-penny prices (a strategy's stop of 72.6223) would be refused by a real
+    broker: they are sent rounded to the nearest cent, and the answer shows what was sent."""
+    price = last(market, "MSFT")
+    limit, stop = round(price * 0.99, 4) + 0.0037, round(price * 0.95, 4) + 0.0061
+    args = {
+        "symbol": "MSFT", "side": "buy", "qty": 2, "type": "limit", "limit_price": limit,
+        "stop_loss": stop, "take_profit": round(price * 1.1, 2) + 0.0049,
+    }  # fmt: skip
+    out = call("place_order", args)
+    order = market.broker.get_order(out["order"]["id"])
+    assert order.limit_price == Decimal(str(round(limit, 2)))
+    legs = {leg.type.value: leg for leg in order.legs}
+    assert legs["stop"].stop_price == Decimal(str(round(stop, 2)))
+    assert legs["limit"].limit_price == Decimal(str(round(price * 1.1, 2)))
+    prices = [order.limit_price, legs["stop"].stop_price, legs["limit"].limit_price]
+    assert all(p.as_tuple().exponent >= -2 for p in prices)
+    assert out["order"]["limit_price"] == float(order.limit_price)
+
+
 def test_denied_order_is_never_claimed(halted: Caller, market: Market) -> None:
     result = halted.result("place_order", {"symbol": "MSFT", "side": "buy", "qty": 10})
     out = json.loads(result.content)
