@@ -1,6 +1,6 @@
 """Risk: the pre-trade gate, limits, trading state, position sizing and portfolio risk."""
 
-from tradepit.risk.gate import MarketContext, RiskGate
+from tradepit.risk.gate import MarketContext, RiskGate, expected_fill_price, order_price
 from tradepit.risk.limits import ReasonCode, RiskLimits, load_limits
 from tradepit.risk.portfolio import (
     correlation_matrix,
@@ -22,12 +22,14 @@ __all__ = [
     "atr_size",
     "correlation_matrix",
     "evaluate_state",
+    "expected_fill_price",
     "expected_shortfall",
     "fixed_fractional",
     "fractional_kelly",
     "historical_var",
     "kelly_fraction",
     "load_limits",
+    "order_price",
     "pearson",
     "portfolio_pnl",
     "stricter",

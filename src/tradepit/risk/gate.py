@@ -150,11 +150,12 @@ class _Check:
         last = self.market.prices.get(req.symbol, held_px)
         if last is None or last <= 0:
             raise _Denied(ReasonCode.NO_PRICE, f"no price for {req.symbol}")
-        ref = _reference_price(req, last)
+        ref = order_price(req, last)
         qty, step = self._quantity(ref)
         if held != 0 and (held > 0) != (req.side is Side.BUY):
             return self._reduce(qty, held)
-        return self._enter(qty, step, held, held_px or last, max(ref, last), ref)
+        fill = expected_fill_price(req, last)
+        return self._enter(qty, step, held, held_px or last, max(ref, last), fill)
 
     def _quantity(self, ref: Decimal) -> tuple[Decimal, Decimal]:
         req = self.req
@@ -189,8 +190,10 @@ class _Check:
         held: Decimal,
         held_px: Decimal,
         px: Decimal,
-        ref: Decimal,
+        fill: Decimal,
     ) -> OrderRequest:
+        """`px`: the price the entry is sized at; `fill`: where it should fill, the anchor of
+        its stop-loss and take-profit."""
         if self.state is TradingState.HALTED:
             raise _Denied(ReasonCode.TRADING_HALTED, "trading halted: only risk-reducing orders")
         if self.state is TradingState.REDUCING:
@@ -199,12 +202,12 @@ class _Check:
         self._check_asset(long, step)
         if self.account.equity <= 0:
             raise _Denied(ReasonCode.NO_EQUITY, f"equity {self.account.equity} <= 0")
-        self._check_given_bracket(ref, long)
+        self._check_given_bracket(fill, long)
         self._check_open_positions(held)
         qty = self._resize(qty, step, abs(held) * held_px, px)
         self._check_correlation(long)
         self._check_var(held * held_px + (qty * px if long else -qty * px))
-        stop_loss, take_profit = self._bracket(ref, long)
+        stop_loss, take_profit = self._bracket(fill, long)
         update = {"qty": qty, "notional": None, "stop_loss": stop_loss, "take_profit": take_profit}
         return self.req.model_copy(update=update)
 
@@ -330,11 +333,31 @@ def _book(
     return book
 
 
-def _reference_price(req: OrderRequest, last: Decimal) -> Decimal:
+def order_price(req: OrderRequest, last: Decimal) -> Decimal:
+    """The price an order names (a limit's limit, a stop's trigger), else the last price: the
+    worst it may fill at, so orders are sized and valued at it."""
     if req.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) and req.limit_price is not None:
         return req.limit_price
     if req.type is OrderType.STOP and req.stop_price is not None:
         return req.stop_price
+    return last
+
+
+def expected_fill_price(req: OrderRequest, last: Decimal) -> Decimal:
+    """Where `req` should fill with the market at `last`: a market order, a limit the market
+    already crosses (buy limit 90 with the last at 83.87) and a stop already triggered fill
+    at the market; a resting limit at its limit, a resting stop at its trigger. Stops and
+    targets are set from this price (not from a limit the fill will beat)."""
+    buy = req.side is Side.BUY
+    at_market = min if buy else max  # the better of the order's price and the market's
+    triggered = max if buy else min  # a stop fills at its trigger or, once crossed, market
+    if req.type is OrderType.LIMIT and req.limit_price is not None:
+        return at_market(req.limit_price, last)
+    if req.type is OrderType.STOP and req.stop_price is not None:
+        return triggered(req.stop_price, last)
+    if req.type is OrderType.STOP_LIMIT and req.limit_price is not None:
+        trigger = triggered(req.stop_price, last) if req.stop_price is not None else last
+        return at_market(req.limit_price, trigger)
     return last
 
 

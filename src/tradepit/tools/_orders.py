@@ -15,6 +15,7 @@ from tradepit.domain.models import (
     RiskVerdict,
     Side,
 )
+from tradepit.risk import expected_fill_price, order_price
 from tradepit.tools._common import (
     effective_positions,
     last_price,
@@ -66,17 +67,8 @@ def tick_round(price: Decimal) -> Decimal:
     return price.quantize(tick, rounding=ROUND_HALF_UP)
 
 
-def reference_price(request: OrderRequest, last: Decimal) -> Decimal:
-    """The limit price of limit orders, the stop price of stop orders, else the last price."""
-    if request.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) and request.limit_price:
-        return request.limit_price
-    if request.type is OrderType.STOP and request.stop_price:
-        return request.stop_price
-    return last
-
-
 def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> OrderRequest:
-    """The OrderRequest for `args` (percent stops turned into prices from the reference
+    """The OrderRequest for `args` (percent stops turned into prices from the expected fill
     price; stock prices on the tick: a model's 72.6223 is sent as 72.62, as a broker
     refuses sub-penny prices). With `leg`, it carries the deterministic client_order_id of
     (run, cycle, leg)."""
@@ -102,7 +94,7 @@ def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> O
     )
     if args.stop_loss_pct is None and args.take_profit_pct is None:
         return request
-    ref = reference_price(request, last_price(deps, symbol))
+    ref = expected_fill_price(request, last_price(deps, symbol))
     sign = side.sign
     update = {}
     if args.stop_loss_pct is not None:
@@ -124,7 +116,7 @@ def check(deps: AgentDeps, request: OrderRequest) -> RiskVerdict:
 def estimated_notional(deps: AgentDeps, verdict: RiskVerdict) -> Decimal:
     """Dollar value of what would be sent (the adjusted request when approved)."""
     request = verdict.adjusted_request or verdict.request
-    ref = reference_price(request, last_price(deps, request.symbol))
+    ref = order_price(request, last_price(deps, request.symbol))
     if request.qty is not None:
         return (request.qty * ref).quantize(Decimal("0.01"))
     return request.notional or Decimal(0)

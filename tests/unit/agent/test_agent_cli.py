@@ -51,6 +51,15 @@ def test_close_a_position_bought_in_an_earlier_invocation(cli):
     assert "MSFT" not in positions and "No open positions" in positions
 
 
+def test_a_marketable_limit_keeps_its_position(cli):
+    """A buy limit above the market fills at the market (83.87): its stop is set below that
+    fill, not 2% below the limit (88.20), which would have sold the position at once."""
+    bought = json.loads(cli("ask", "buy 5 MSFT at limit 90", "--json").stdout)
+    assert "filled 5 at 83.87" in bought["text"] and "stop 82.19" in bought["text"]
+    positions = cli("ask", "positions").stdout
+    assert "MSFT 5 @ 83.87" in positions
+
+
 def test_big_order_waits_for_approval_across_invocations(cli):
     first = cli("ask", "buy 100 MSFT")
     assert first.exit_code == 0 and "tradepit ask --approve" in first.stderr

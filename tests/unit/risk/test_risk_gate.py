@@ -105,14 +105,20 @@ def test_given_bracket_is_kept_and_wrong_side_is_denied():
     assert not v.approved and v.codes[-1] == ReasonCode.INVALID_BRACKET
 
 
-def test_limit_order_anchors_bracket_on_limit_and_sizes_at_the_higher_price():
+def test_limit_order_anchors_bracket_on_its_fill_and_sizes_at_the_higher_price():
     # buy limit 90 with last 100: bracket from 90 (88.20 / 95.40), size valued at 100 -> 100 max
     v = GATE.check(buy(qty="150", type=OrderType.LIMIT, limit_price=D(90)), account(), [], M100)
     adj = v.adjusted_request
     assert (adj.stop_loss, adj.take_profit, adj.qty) == (D("88.20"), D("95.40"), 100)
-    # marketable buy limit 125: 10,000 / 125 = 80
+    # marketable buy limit 125: sized at 125 (10,000 / 125 = 80), but it fills at the market,
+    # so its bracket is anchored on the last price, 100: a stop from 125 (122.50) would sit
+    # above the fill and sell at once
     v = GATE.check(buy(qty="150", type=OrderType.LIMIT, limit_price=D(125)), account(), [], M100)
-    assert v.adjusted_request.qty == 80
+    adj = v.adjusted_request
+    assert (adj.stop_loss, adj.take_profit, adj.qty) == (D("98.00"), D("106.00"), 80)
+    # a marketable sell limit 80 (short entry) likewise
+    v = GATE.check(sell(qty="10", type=OrderType.LIMIT, limit_price=D(80)), account(), [], M100)
+    assert (v.adjusted_request.stop_loss, v.adjusted_request.take_profit) == (D(102), D(94))
 
 
 # --- sizing: resize vs deny -----------------------------------------------------------------

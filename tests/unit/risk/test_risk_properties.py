@@ -112,7 +112,12 @@ def _held(
 
 
 def _reference(req: OrderRequest, last: Decimal) -> Decimal:
-    return req.limit_price if req.type is OrderType.LIMIT else last
+    """Where the entry fills: a limit at its limit or, when the market is already better,
+    at the market."""
+    if req.type is not OrderType.LIMIT:
+        return last
+    better = min if req.side is Side.BUY else max
+    return better(req.limit_price, last)
 
 
 def _caps(symbol, qty, px, limits, account, book) -> list[tuple[Decimal, Decimal]]:
@@ -141,7 +146,7 @@ def _assert_entry_within_limits(v, limits, account, book, last_px) -> None:
     )
     held = book.get(req.symbol, (Decimal(0), last_px))[0]
     assert held == 0 or (held > 0) == long  # an entry never trades against a holding
-    px = max(ref, last_px)
+    px = max(req.limit_price if req.type is OrderType.LIMIT else last_px, last_px)
     for value, cap in _caps(req.symbol, req.qty, px, limits, account, book):
         assert value <= cap
     open_after = {s for s, (q, _) in book.items() if q != 0} | {req.symbol}
