@@ -206,6 +206,16 @@ def test_chat_cancel_and_close_all(backend, chat_deps: AgentDeps, market: Market
     assert "sell 10 MSFT market" in closed and "not filled yet" in closed
 
 
+def test_chat_cancel_all_of_one_symbol(backend, chat_deps: AgentDeps, market: Market) -> None:
+    chat(backend, chat_deps, "buy 10 MSFT")
+    chat(backend, chat_deps, "buy 1 SPX at limit 1500")
+    market.step()
+    cancelled = chat(backend, chat_deps, "cancel all MSFT orders")
+    done = [line for line in cancelled.splitlines() if line.endswith(": canceled.")]
+    assert len(done) == 2 and all("MSFT" in line for line in done)  # MSFT's two exit legs
+    assert {o.symbol for o in market.broker.list_orders("open")} == {"SPX"}
+
+
 def test_chat_errors_and_help(backend, chat_deps: AgentDeps) -> None:
     assert "unknown symbol 'FOO'" in chat(backend, chat_deps, "price of FOO")
     assert "Which symbol" in chat(backend, chat_deps, "what is the RSI")

@@ -40,13 +40,15 @@ class Intent:
     """Tool arguments (for order intents: the place_order arguments)."""
 
 
-_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+"""A number as written: 10, 2.5, 1,000,000 (thousands separators)."""
 _STOPWORDS = frozenset({
     "a", "all", "an", "and", "at", "be", "buy", "can", "cancel", "close", "did", "do", "does",
-    "everything", "for", "from", "how", "i", "in", "is", "it", "its", "last", "limit", "market",
-    "me", "my", "now", "of", "on", "or", "order", "orders", "position", "positions", "price",
-    "quote", "sell", "share", "shares", "short", "show", "since", "stop", "take", "target", "the",
-    "to", "today", "until", "what", "whats", "why", "with", "you", "your",
+    "everything", "exit", "flatten", "for", "from", "how", "i", "in", "is", "it", "its", "last",
+    "limit", "market", "me", "my", "now", "of", "on", "or", "order", "orders", "position",
+    "positions", "price", "quote", "sell", "share", "shares", "short", "show", "since", "stop",
+    "take", "target", "the", "to", "today", "until", "what", "whats", "why", "with", "you",
+    "your",
 })  # fmt: skip
 _NOT_SYMBOLS = frozenset(
     {"RSI", "MACD", "ATR", "SMA", "EMA", "ADX", "OBV", "VWAP", "KAMA", "BB", "USD", "PNL", "P&L",
@@ -72,9 +74,13 @@ def _has(text: str, *patterns: str) -> bool:
 
 def find_symbol(text: str) -> str | None:
     """The ticker in `text`: an upper-case word that is not an indicator or a common word,
-    else the word after "of/for/on/in" or "<qty> [shares of]"."""
+    else the word after "of/for/on/in" or "<qty> [shares of]". In a message written all in
+    capitals the case says nothing: common words ("CLOSE ALL") are not taken for tickers."""
+    shouting = text.upper() == text
     for word in re.findall(r"[A-Za-z][A-Za-z0-9.^-]{0,9}", text):
         if word.isupper() and word not in _NOT_SYMBOLS and len(word) > 1:
+            if shouting and (word.lower() in _STOPWORDS or word.lower() in _INDICATOR_WORDS):
+                continue
             return word
     lowered = text.lower()
     for pattern in (
@@ -148,7 +154,7 @@ def _period(lowered: str) -> dict[str, str]:
     """start/end from "since 2010", "from 2010 to 2015", "in 2012", "2012-03-01".."""
     day = r"(\d{4}(?:-\d{2}-\d{2})?)"
     out: dict[str, str] = {}
-    m = re.search(rf"\bfrom\s+{day}\s+(?:to|until|-)\s+{day}", lowered)
+    m = re.search(rf"\bfrom\s+{day}\s*(?:\s(?:to|until)\s|-)\s*{day}", lowered)
     if m:
         out["start"], out["end"] = _start(m.group(1)), _end(m.group(2))
     elif m := re.search(rf"\b(?:since|from|after)\s+{day}", lowered):
@@ -183,7 +189,7 @@ def _order(text: str, lowered: str) -> Intent | None:
         found, rest = _exit(name, words, rest)
         args.update(found)
     if lim := re.search(
-        rf"\b(?:at\s+)?(?:limit(?:\s+price)?\s+(?:of\s+|at\s+)?|at\s+)\$?{_NUMBER}", rest
+        rf"(?:\b(?:at\s+)?(?:limit(?:\s+price)?\s+(?:of\s+|at\s+)?|at\s+)|@\s*)\$?{_NUMBER}", rest
     ):
         args.update(type="limit", limit_price=_num(lim.group(1)))
     return Intent("order", args)
@@ -231,12 +237,12 @@ def parse_intent(text: str) -> Intent:
         return Intent("backtest", args | _period(lowered))
     if _has(lowered, r"\bcancel\b"):
         if _has(lowered, r"\bcancel all\b", r"\ball (open )?orders\b"):
-            return Intent("cancel_all")
+            return Intent("cancel_all", {"symbol": symbol} if symbol else {})
         order_id = re.search(r"\b([\w.-]+-o\d+)\b", text)
         return Intent("cancel", {"order_id": order_id.group(1)} if order_id else {})
     if order := _order(text, lowered):
         return order
-    if _has(lowered, r"^\s*(close|flatten|exit)\b"):
+    if _has(lowered, r"^\s*(close|flatten|exit)\b", r"^\s*sell\s+(all|everything)\b"):
         if _has(lowered, r"\ball\b", r"\beverything\b") and not symbol:
             return Intent("close_all")
         return Intent("close", {"symbol": symbol or ""})

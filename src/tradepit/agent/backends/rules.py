@@ -201,7 +201,9 @@ class RulesBackend:
 
     def _follow_up(self, intent: Intent, listing: Step) -> list:
         if intent.kind == "cancel_all":
-            return [("cancel_order", {"order_id": o["id"]}) for o in listing.result["orders"]]
+            only = intent.args.get("symbol")
+            orders = [o for o in listing.result["orders"] if only in (None, o.get("symbol"))]
+            return [("cancel_order", {"order_id": o["id"]}) for o in orders]
         return [("close_position", {"symbol": p["symbol"]}) for p in listing.result["positions"]]
 
 
