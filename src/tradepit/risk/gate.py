@@ -228,7 +228,9 @@ class _Check:
         tp_wrong = tp is not None and (tp <= ref if long else tp >= ref)
         if sl_wrong or tp_wrong:
             side = "long" if long else "short"
-            msg = f"{side} entry @ {_n(ref)}: stop_loss {sl}, take_profit {tp} on the wrong side"
+            legs = (("stop_loss", sl, sl_wrong), ("take_profit", tp, tp_wrong))
+            wrong = [f"{name} {_n(value)}" for name, value, bad in legs if bad and value]
+            msg = f"{side} entry @ {_n(ref)}: {' and '.join(wrong)} on the wrong side"
             raise _Denied(ReasonCode.INVALID_BRACKET, msg)
 
     def _check_open_positions(self, held: Decimal) -> None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from pydantic import Field
 
-from tradepit.tools._common import iso, num, pct, recent_bars, resolve_symbol
+from tradepit.tools._common import iso, num, pct, resolve_symbol
 from tradepit.tools.base import Tool, ToolInput, ToolOutput
 
 if TYPE_CHECKING:
     from tradepit.agent.deps import AgentDeps
 
 DAY = pd.Timedelta(days=1)
+WEEK = timedelta(days=10)
+"""How far back the previous daily close is looked for (weekends and holidays)."""
 
 
 class GetQuoteInput(ToolInput):
@@ -33,7 +36,8 @@ def get_quote(deps: AgentDeps, args: GetQuoteInput) -> GetQuoteOutput:
     """Latest price of a symbol, with the change vs the previous daily close."""
     symbol = resolve_symbol(deps, args.symbol)
     quote = deps.market.latest_quote(symbol)
-    daily = recent_bars(deps, symbol, "1Day", 3)
+    # the days before the quote's own (a symbol's data may end long before the clock)
+    daily = deps.market.get_bars(symbol, "1Day", start=quote.timestamp - WEEK, end=quote.timestamp)
     before = daily[daily.index + DAY < pd.Timestamp(quote.timestamp)]["close"]
     change = float(quote.last) / before.iloc[-1] - 1 if len(before) else None
     return GetQuoteOutput(

@@ -9,7 +9,7 @@ import pytest
 from tests.unit.tools.harness import Market, converse, make_deps
 
 from tradepit.agent.backends.rules import RulesBackend
-from tradepit.agent.backends.rules_answers import Step, describe
+from tradepit.agent.backends.rules_answers import Step, describe, order_phrase
 from tradepit.agent.deps import AgentDeps
 from tradepit.agent.errors import ModelOutputError
 from tradepit.agent.snapshot import build_snapshot
@@ -260,3 +260,18 @@ def test_last_decision_is_one_sentence_whatever_its_rationale_ends_with(rational
     }  # fmt: skip
     answer = describe(Step("get_last_decision", {}, found))
     assert said in answer and ".." not in answer
+
+
+def test_order_phrases_show_stop_triggers_and_no_negative_zero() -> None:
+    order = {
+        "id": "o3", "symbol": "MSFT", "side": "sell", "type": "stop", "qty": 10.0,
+        "status": "accepted", "filled_qty": 0.0, "stop_price": 82.19,
+    }  # fmt: skip
+    assert order_phrase(order).startswith("sell 10 MSFT stop 82.19 (id o3): accepted")
+    stop_limit = order | {"type": "stop_limit", "limit_price": 82.0}
+    assert order_phrase(stop_limit).startswith("sell 10 MSFT stop_limit 82.19 @ 82 (id o3)")
+    short = {"symbol": "MSFT", "qty": -5.0, "avg_entry": 83.87, "price": 83.87,
+             "unrealized_pnl": -0.001, "unrealized_pct": -0.001}  # fmt: skip
+    listing = {"positions": [short], "total_unrealized_pnl": -0.001}
+    text = describe(Step("get_positions", {}, listing))
+    assert "-0.00" not in text and "$0.00" in text

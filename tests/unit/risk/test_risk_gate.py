@@ -101,6 +101,7 @@ def test_given_bracket_is_kept_and_wrong_side_is_denied():
     assert "stop_loss_attached" not in codes(v)
     v = GATE.check(buy(stop_loss=D(101)), account(), [], M100)
     assert not v.approved and v.codes[-1] == ReasonCode.INVALID_BRACKET
+    assert v.reasons[-1].message == "long entry @ 100: stop_loss 101 on the wrong side"
     v = GATE.check(sell(take_profit=D(105)), account(), [], M100)
     assert not v.approved and v.codes[-1] == ReasonCode.INVALID_BRACKET
 

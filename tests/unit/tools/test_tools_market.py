@@ -26,6 +26,17 @@ def test_quote_is_the_last_completed_close(call: Caller, market: Market) -> None
     )
 
 
+def test_quote_change_of_a_symbol_whose_data_ended_before_the_clock(source, registry) -> None:
+    """MSFT's bundled data ends in 2017-11; at a 2018 clock its quote is that last close,
+    and its change is still against the close before it (it was n/a)."""
+    market = Market(source, start=datetime(2018, 6, 1, tzinfo=UTC))
+    out = Caller(make_deps(market), registry)("get_quote", {"symbol": "MSFT"})
+    closes = source.frame("MSFT")["close"]
+    assert out["price"] == pytest.approx(closes.iloc[-1])
+    change = 100 * (closes.iloc[-1] / closes.iloc[-2] - 1)
+    assert out["change_pct"] == pytest.approx(change, abs=0.01)
+
+
 def test_quote_moves_with_the_clock_and_never_sees_the_next_bar(
     call: Caller, market: Market
 ) -> None:

@@ -44,13 +44,18 @@ def help_text(prefix: str = "I can help with") -> str:
 
 
 def _signed(x: float | None, unit: str = "%") -> str:
-    return "n/a" if x is None else f"{x:+.2f}{unit}"
+    return "n/a" if x is None else f"{_cents(x) + 0.0:+.2f}{unit}"
 
 
 def _money(x: float | None) -> str:
     if x is None:
         return "n/a"
+    x = _cents(x) + 0.0  # a loss that rounds to nothing shows as $0.00, not -$0.00
     return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def _cents(x: float) -> float:
+    return round(float(x), 2)
 
 
 def _qty(x: float) -> str:
@@ -58,10 +63,13 @@ def _qty(x: float) -> str:
 
 
 def order_phrase(order: dict[str, Any]) -> str:
-    """ "buy 10 MSFT market (id paper-o1): accepted, not filled yet; stop 42.4, target 45.87" """
+    """ "buy 10 MSFT market (id paper-o1): accepted, not filled yet; stop 42.4, target 45.87",
+    "sell 10 MSFT stop 42.4 (id paper-o3): ...", "buy 5 MSFT limit @ 40 (id ...): ..." """
     size = _qty(order["qty"]) if order.get("qty") is not None else _money(order.get("notional"))
+    trigger = f" {order['stop_price']:g}" if order.get("stop_price") else ""
     price = f" @ {order['limit_price']:g}" if order.get("limit_price") else ""
-    head = f"{order['side']} {size} {order['symbol']} {order['type']}{price} (id {order['id']})"
+    kind = f"{order['type']}{trigger}{price}"
+    head = f"{order['side']} {size} {order['symbol']} {kind} (id {order['id']})"
     status = order["status"]
     if status == "filled":
         state = f"filled {order['filled_qty']:g} at {order['filled_avg_price']:g}"
