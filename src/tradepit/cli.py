@@ -84,6 +84,14 @@ def _load(symbol: str | None, data: Path | None, start: str | None, end: str | N
         bars, asset = load_ohlcv(data), Asset(symbol=data.stem.upper())
     else:
         bars, asset = load_bundled(symbol.upper()), bundled_asset(symbol.upper())
+        if bars.attrs.get("close_only"):
+            from tradepit.domain.errors import MalformedDataError
+            from tradepit.market.bundled import bundled_symbols
+
+            raise MalformedDataError(
+                f"{asset.symbol} is close-only ({bars.attrs.get('source')}): backtests need "
+                f"open, high and low; bundled bars: {', '.join(bundled_symbols(ohlcv_only=True))}"
+            )
     lo, hi = _timestamp(start, "start"), _timestamp(end, "end")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"--start {start} is after --end {end}")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from tradepit.config import Settings
@@ -22,9 +23,25 @@ def cli_errors() -> Iterator[None]:
     except TradepitError as e:
         err.print(f"[bold red]error:[/] {e}")
         raise typer.Exit(1) from None
+    except ValidationError as e:  # a ValueError too: one line, without pydantic's links
+        err.print(f"[bold red]error:[/] {validation_message(e)}")
+        raise typer.Exit(2) from None
     except ValueError as e:
         err.print(f"[bold red]error:[/] {e}")
         raise typer.Exit(2) from None
+    except OSError as e:  # a report or data path that cannot be written or read
+        err.print(f"[bold red]error:[/] {e.strerror or e}: {e.filename}")
+        raise typer.Exit(1) from None
+
+
+def validation_message(error: ValidationError) -> str:
+    """`error` as one line: ``field: message; ...`` (no input dump, no documentation URL)."""
+    parts = []
+    for item in error.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
 def cli_settings() -> Settings:

@@ -78,9 +78,14 @@ def _calendar(name: str, first_year: int, last_year: int) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Pandas4Warning)
-        return xcals.get_calendar(
-            name, start=f"{first_year - 1}-12-01", end=f"{last_year + 1}-01-31"
-        )
+        try:
+            return xcals.get_calendar(
+                name, start=f"{first_year - 1}-12-01", end=f"{last_year + 1}-01-31"
+            )
+        except xcals.errors.InvalidCalendarName:
+            raise ValueError(
+                f"unknown exchange calendar {name!r} (e.g. XNYS, XNAS, XLON, or 24/7 for crypto)"
+            ) from None
 
 
 def _intraday(opens: pd.Timestamp, closes: pd.Timestamp, step: pd.Timedelta) -> list:

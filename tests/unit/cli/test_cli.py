@@ -118,6 +118,8 @@ def test_backtest_on_user_csv(tmp_path):
         (["--strategy", "sma_cross", "--symbol", "SPX", "--start", "2030-01-01"], "no bars"),
         (["--strategy", "sma_cross", "--symbol", "SPX", "--param", "fast=abc"], "bad parameters"),
         (["--strategy", "sma_cross"], "exactly one of --symbol or --data"),
+        (["--strategy", "buy_and_hold", "--symbol", "AAPL"], "AAPL is close-only"),
+        (["--strategy", "sma_cross", "--symbol", "SPX", "--cash", "0"], "starting_cash: Input"),
     ],
 )
 def test_backtest_bad_input_is_one_clear_line(args, message):
@@ -125,6 +127,34 @@ def test_backtest_bad_input_is_one_clear_line(args, message):
     assert result.exit_code != 0
     assert message in result.stderr
     assert "Traceback" not in result.output + result.stderr
+    assert "errors.pydantic.dev" not in result.stderr and len(result.stderr.splitlines()) <= 3
+
+
+def test_an_unwritable_report_path_is_one_clear_line(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    report = tmp_path / "a-file" / "report.html"  # under a file: no directory can be made
+    args = ["--strategy", "sma_cross", "--symbol", "SPX", "--start", "2018-01-01"]
+    result = runner.invoke(app, ["backtest", *args, "--report", str(report)])
+    assert result.exit_code == 1
+    assert "a-file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--calendar", "XXXX"], 2, "unknown exchange calendar 'XXXX'"),
+        (["--model", "bogus"], 1, "unknown model 'bogus'"),
+    ],
+)
+def test_run_refuses_a_bad_calendar_or_model_before_it_starts(
+    tmp_path, monkeypatch, args, code, message
+):
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TRADEPIT_MEMORY_BACKEND", "off")
+    result = runner.invoke(app, ["run", "--symbols", "SPX", "--once", *args])
+    assert result.exit_code == code
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert "cycle" not in result.stdout  # nothing ran
 
 
 def test_backtest_malformed_csv(tmp_path):

@@ -21,6 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tradepit.agent.backends import jsonmode
 from tradepit.agent.backends.base import AssistantTurn, ToolCall, Usage
 from tradepit.agent.errors import ModelError, ModelOutputError, ModelUnavailableError
+from tradepit.domain.errors import ConfigError
 
 if TYPE_CHECKING:
     from tradepit.config import Settings
@@ -53,6 +54,20 @@ def _litellm() -> Any:
 
     litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout
     return litellm
+
+
+def routable(model: str) -> None:
+    """ConfigError unless litellm knows which provider serves `model` (checked offline, at
+    start, instead of a failed call in every cycle)."""
+    litellm = _litellm()
+    try:
+        litellm.get_llm_provider(model)
+    except litellm.exceptions.BadRequestError:
+        raise ConfigError(
+            f"unknown model {model!r}: give rules:<strategy>, replay:<run>, a provider's "
+            "model (gpt-4o, anthropic/claude-sonnet-4-6, xai/grok-2, deepseek/deepseek-chat, "
+            "gemini/gemini-2.0-flash, dashscope/qwen-max) or <model>@<base_url>"
+        ) from None
 
 
 def provider_of(model: str) -> str:
@@ -103,6 +118,7 @@ class LiteLLMBackend:
         if base_url:
             key = settings.llm_api_key
         else:
+            routable(model)
             key = getattr(settings, _KEY_FIELDS.get(provider_of(model), ""), None)
         return cls(
             model,
