@@ -17,6 +17,7 @@ from tradepit.domain.models import (
 )
 from tradepit.risk import expected_fill_price, order_price
 from tradepit.tools._common import (
+    ZERO,
     effective_positions,
     last_price,
     market_context,
@@ -24,6 +25,7 @@ from tradepit.tools._common import (
     resolve_symbol,
 )
 from tradepit.tools.base import ToolInput, ToolOutput
+from tradepit.tools.errors import SharesHeldError
 
 if TYPE_CHECKING:
     from tradepit.agent.deps import AgentDeps
@@ -111,6 +113,32 @@ def check(deps: AgentDeps, request: OrderRequest) -> RiskVerdict:
     positions = effective_positions(deps)
     context = market_context(deps, {request.symbol, *(p.symbol for p in positions)})
     return deps.gate.check(request, account, positions, context, deps.manual_state)
+
+
+def check_available(deps: AgentDeps, request: OrderRequest) -> None:
+    """A reducing order may only use the shares the position's exit legs (stop-loss,
+    take-profit) do not hold: a broker refuses more (Alpaca: "insufficient qty available"),
+    and a partial sell next to full-size exit legs would leave them to overshoot into the
+    other side when they trigger."""
+    position = deps.broker.get_position(request.symbol)
+    if position is None or request.qty is None or position.qty * request.side.sign >= 0:
+        return
+    legs = [
+        order
+        for order in deps.broker.list_orders("open")
+        if order.symbol == request.symbol and order.side is request.side and order.parent_id
+    ]
+    holding: dict[str, Decimal] = {}  # a bracket's two legs hold the same shares
+    for leg in legs:
+        holding[leg.parent_id] = max(holding.get(leg.parent_id, ZERO), leg.remaining_qty)
+    available = abs(position.qty) - sum(holding.values())
+    if legs and request.qty > available:
+        ids = ", ".join(leg.id for leg in legs)
+        raise SharesHeldError(
+            f"{num(request.qty):g} {request.symbol} asked, {num(max(available, ZERO)):g} of "
+            f"{num(abs(position.qty)):g} available: the rest is held by its exit orders ({ids}); "
+            "cancel them or close the position"
+        )
 
 
 def estimated_notional(deps: AgentDeps, verdict: RiskVerdict) -> Decimal:

@@ -29,3 +29,8 @@ class ToolUnavailableError(ToolError):
 
 class NothingToCloseError(ToolError):
     """No position (or it is already being closed by a pending order). Nothing to do."""
+
+
+class SharesHeldError(ToolError):
+    """The position's shares are held by its open exit orders (stop-loss, take-profit), as a
+    broker holds them: cancel those orders first, or close the whole position."""

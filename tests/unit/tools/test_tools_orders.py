@@ -214,3 +214,23 @@ def test_close_position(call: Caller, market: Market, halted: Caller) -> None:
     assert halted.result("close_position", {"symbol": "MSFT"}).error_type == "NothingToCloseError"
     market.step()
     assert market.broker.get_position("MSFT") is None
+
+
+def test_a_partial_exit_may_not_use_shares_its_exit_legs_hold(call: Caller, market: Market) -> None:
+    """Long 10 with a stop and a target for 10: selling 4 beside them would leave legs that
+    sell 10 and overshoot into a short; a broker refuses it (Alpaca: insufficient qty)."""
+    call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 10})
+    market.step()
+    legs = [o.id for o in market.broker.list_orders("open")]
+    for tool in ("place_order", "check_risk"):
+        refused = call.result(tool, {"symbol": "MSFT", "side": "sell", "qty": 4})
+        assert refused.error_type == "SharesHeldError"
+        assert "0 of 10 available" in refused.content and all(i in refused.content for i in legs)
+    assert [o.id for o in market.broker.list_orders("open")] == legs  # nothing was sent
+    for leg in legs:
+        call("cancel_order", {"order_id": leg})
+    sold = call("place_order", {"symbol": "MSFT", "side": "sell", "qty": 4})
+    assert sold["outcome"] == "submitted" and sold["order"]["qty"] == 4
+    call.deps.cycle += 1  # a new turn: a new client order id for the buy
+    added = call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 1})  # not an exit
+    assert added["outcome"] == "submitted"
