@@ -120,8 +120,10 @@ class AgentService:
         """One chat turn; `listener` (optional) gets each node's update as it happens."""
         config = _config(chat_thread(session))
         pending = self.graph.get_state(config)
+        dropped = None
         if pending.interrupts:
             log.info("new message rejects the pending order", extra={"session": session})
+            dropped = pending.interrupts[0].value.get("summary", "an order")
             self.resolve(session, False, by="system", note="superseded by a new message")
             pending = self.graph.get_state(config)
         turn = int(pending.values.get("cycle", 0)) + 1
@@ -129,7 +131,11 @@ class AgentService:
         message = {"role": "user", "content": text}
         state = {"mode": "chat", "cycle": turn, "tick": _iso(deps.clock.now())}
         payload = {**state, "messages": [message]}
-        return self._invoke(payload, config, deps, "chat", listener)
+        reply = self._invoke(payload, config, deps, "chat", listener)
+        if dropped is None:
+            return reply
+        notice = f"The order waiting for approval ({dropped}) was not sent: a new message came."
+        return replace(reply, text=f"{notice}\n{reply.text}")
 
     def pending_approval(self, session: str) -> dict[str, Any] | None:
         """The order waiting for approval in `session`, if any."""

@@ -59,7 +59,10 @@ def test_a_new_message_rejects_the_pending_order_first(world: World):
     service = world.service(model)
     service.chat("s1", "buy 50 MSFT")
     reply = service.chat("s1", "never mind")
-    assert reply.text == "hello again" and reply.cycle == 2
+    assert reply.cycle == 2
+    notice, answer = reply.text.split("\n")
+    assert answer == "hello again"  # the user is told the order was dropped, then answered
+    assert notice.startswith("The order waiting for approval (buy 50 MSFT") and "not sent" in notice
     assert world.broker.list_orders("all") == []
     assert world.store.list_decisions("chat-s1")[0].decision.action == "rejected_by_user"
 
