@@ -71,8 +71,11 @@ def _timestamp(text: str | None, name: str) -> pd.Timestamp | None:
         raise ValueError(f"--{name} {text!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def _load(symbol: str | None, data: Path | None, start: str | None, end: str | None):
-    """Bars and asset from a bundled symbol or a user file, clipped to start..end."""
+def _load(
+    symbol: str | None, data: Path | None, start: str | None, end: str | None, end_name="end"
+):
+    """Bars and asset from a bundled symbol or a user file, clipped to start..end (`end` is
+    given as the option `--<end_name>`)."""
     from tradepit.market.bundled import bundled_asset, load_bundled
     from tradepit.market.loaders import load_ohlcv
 
@@ -88,13 +91,14 @@ def _load(symbol: str | None, data: Path | None, start: str | None, end: str | N
             from tradepit.domain.errors import MalformedDataError
             from tradepit.market.bundled import bundled_symbols
 
+            ohlcv = ", ".join(bundled_symbols(ohlcv_only=True))
             raise MalformedDataError(
-                f"{asset.symbol} is close-only ({bars.attrs.get('source')}): backtests need "
-                f"open, high and low; bundled bars: {', '.join(bundled_symbols(ohlcv_only=True))}"
+                f"{asset.symbol} is close-only ({bars.attrs.get('source')}): this needs bars "
+                f"with open, high and low; bundled bars: {ohlcv}"
             )
-    lo, hi = _timestamp(start, "start"), _timestamp(end, "end")
+    lo, hi = _timestamp(start, "start"), _timestamp(end, end_name)
     if lo is not None and hi is not None and lo > hi:
-        raise ValueError(f"--start {start} is after --end {end}")
+        raise ValueError(f"--start {start} is after --{end_name} {end}")
     clipped = bars.loc[lo:hi] if lo is not None or hi is not None else bars
     if len(clipped) < 2:
         raise ValueError(
@@ -118,7 +122,7 @@ def data_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @data_app.command("show")
 def data_show(
     symbol: str,
-    tail: Annotated[int, typer.Option(help="How many of the latest bars to show.")] = 10,
+    tail: Annotated[int, typer.Option(help="How many of the latest bars to show.", min=1)] = 10,
 ) -> None:
     """Show a bundled series: provenance and its latest bars."""
     from tradepit.cli_render import bars_table
@@ -144,7 +148,7 @@ def indicators(
     from tradepit.indicators.latest import latest_values
 
     with _errors():
-        bars, _ = _load(symbol, None, None, at)
+        bars, _ = _load(symbol, None, None, at, end_name="at")
         values = latest_values(bars)
         if as_json:
             _emit_json({"symbol": symbol.upper(), "at": str(bars.index[-1].date()), **values})

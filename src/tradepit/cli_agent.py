@@ -91,7 +91,7 @@ def run(
     start: Annotated[str | None, typer.Option(help="Replay start date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Replay / live end date (YYYY-MM-DD).")] = None,
     speed: Annotated[float, typer.Option(help="Replay speed-up; 0 = no waiting.")] = 0.0,
-    cycles: Annotated[int | None, typer.Option(help="Stop after this many cycles.")] = None,
+    cycles: Annotated[int | None, typer.Option(help="Stop after this many cycles.", min=1)] = None,
     run_id: Annotated[str | None, typer.Option(help="Run id (same id = resume).")] = None,
     calendar: Annotated[
         str | None, typer.Option(help="Exchange calendar (XNYS; 24/7 for crypto).")

@@ -130,6 +130,14 @@ def test_backtest_bad_input_is_one_clear_line(args, message):
     assert "errors.pydantic.dev" not in result.stderr and len(result.stderr.splitlines()) <= 3
 
 
+def test_indicators_and_data_show_check_their_options():
+    bad_date = runner.invoke(app, ["indicators", "SPX", "--at", "notadate"])
+    assert bad_date.exit_code == 2 and "--at 'notadate' is not a date" in bad_date.stderr
+    close_only = runner.invoke(app, ["indicators", "AAPL"])
+    assert close_only.exit_code == 1 and "AAPL is close-only" in close_only.stderr
+    assert runner.invoke(app, ["data", "show", "SPX", "--tail", "-3"]).exit_code == 2
+
+
 def test_an_unwritable_report_path_is_one_clear_line(tmp_path):
     (tmp_path / "a-file").write_text("")
     report = tmp_path / "a-file" / "report.html"  # under a file: no directory can be made
