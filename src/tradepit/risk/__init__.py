@@ -1,6 +1,12 @@
 """Risk: the pre-trade gate, limits, trading state, position sizing and portfolio risk."""
 
-from tradepit.risk.gate import MarketContext, RiskGate, expected_fill_price, order_price
+from tradepit.risk.gate import (
+    MarketContext,
+    RiskGate,
+    expected_fill_price,
+    order_price,
+    price_tick,
+)
 from tradepit.risk.limits import ReasonCode, RiskLimits, load_limits
 from tradepit.risk.portfolio import (
     correlation_matrix,
@@ -32,5 +38,6 @@ __all__ = [
     "order_price",
     "pearson",
     "portfolio_pnl",
+    "price_tick",
     "stricter",
 ]

@@ -229,7 +229,7 @@ class _Check:
         if sl_wrong or tp_wrong:
             side = "long" if long else "short"
             legs = (("stop_loss", sl, sl_wrong), ("take_profit", tp, tp_wrong))
-            wrong = [f"{name} {_n(value)}" for name, value, bad in legs if bad and value]
+            wrong = [f"{name} {_n(value)}" for name, value, bad in legs if bad]
             msg = f"{side} entry @ {_n(ref)}: {' and '.join(wrong)} on the wrong side"
             raise _Denied(ReasonCode.INVALID_BRACKET, msg)
 
@@ -377,12 +377,13 @@ def _max_qty(room: Decimal, px: Decimal, step: Decimal) -> Decimal:
     return max(qty, ZERO)
 
 
-def _tick(price: Decimal) -> Decimal:
-    """0.01 at or above 1, else four significant digits (at least 1e-4)."""
+def price_tick(price: Decimal) -> Decimal:
+    """The price increment near `price`: 0.01 at or above 1, else four significant digits
+    (at least 1e-4)."""
     return Decimal("0.01") if price >= 1 else WHOLE.scaleb(min(-4, price.adjusted() - 3))
 
 
 def _round_away(price: Decimal, ref: Decimal) -> Decimal:
     """Round `price` to the tick of `ref`, away from `ref` (a stop never lands on it)."""
     rounding = ROUND_FLOOR if price < ref else ROUND_CEILING
-    return price.quantize(_tick(ref), rounding=rounding)
+    return price.quantize(price_tick(ref), rounding=rounding)

@@ -127,9 +127,16 @@ def pending_delta(order: Order) -> Decimal:
 
 def effective_positions(deps: AgentDeps) -> list[Position]:
     """Positions netted with open orders, so the gate sees pending exposure too."""
-    held = {p.symbol: p for p in deps.broker.get_positions()}
+    return net_positions(deps, deps.broker.get_positions(), deps.broker.list_orders("open"))
+
+
+def net_positions(
+    deps: AgentDeps, positions: Iterable[Position], open_orders: Iterable[Order]
+) -> list[Position]:
+    """`positions` netted with `open_orders` (see `effective_positions`)."""
+    held = {p.symbol: p for p in positions}
     delta: dict[str, Decimal] = {}
-    for order in deps.broker.list_orders("open"):
+    for order in open_orders:
         delta[order.symbol] = delta.get(order.symbol, ZERO) + pending_delta(order)
     out = []
     for symbol in sorted(set(held) | set(delta)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -12,15 +13,16 @@ from tradepit.domain.models import (
     Order,
     OrderRequest,
     OrderType,
+    Position,
     RiskVerdict,
     Side,
 )
-from tradepit.risk import expected_fill_price, order_price
+from tradepit.risk import expected_fill_price, order_price, price_tick
 from tradepit.tools._common import (
     ZERO,
-    effective_positions,
     last_price,
     market_context,
+    net_positions,
     num,
     resolve_symbol,
 )
@@ -64,9 +66,8 @@ def dec(value: float | None) -> Decimal | None:
 
 
 def tick_round(price: Decimal) -> Decimal:
-    """Round to the tick: 0.01 at or above 1, four significant digits below."""
-    tick = Decimal("0.01") if price >= 1 else Decimal(1).scaleb(min(-4, price.adjusted() - 3))
-    return price.quantize(tick, rounding=ROUND_HALF_UP)
+    """Round to the nearest tick (`price_tick`)."""
+    return price.quantize(price_tick(price), rounding=ROUND_HALF_UP)
 
 
 def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> OrderRequest:
@@ -106,26 +107,33 @@ def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> O
     return OrderRequest.model_validate(request.model_dump() | update)
 
 
-def check(deps: AgentDeps, request: OrderRequest) -> RiskVerdict:
+def check(deps: AgentDeps, request: OrderRequest, *, closing: bool = False) -> RiskVerdict:
     """Run `request` through the gate with the account, positions netted with open orders
-    and the market context (prices and daily returns of every symbol involved)."""
+    and the market context (prices and daily returns of every symbol involved). Unless it
+    is `closing` a whole position (the close cancels the exit legs), SharesHeldError when
+    it would use shares its position's exit legs hold (`check_available`)."""
     account = deps.broker.get_account()
-    positions = effective_positions(deps)
+    held, open_orders = deps.broker.get_positions(), deps.broker.list_orders("open")
+    if not closing:
+        check_available(request, held, open_orders)
+    positions = net_positions(deps, held, open_orders)
     context = market_context(deps, {request.symbol, *(p.symbol for p in positions)})
     return deps.gate.check(request, account, positions, context, deps.manual_state)
 
 
-def check_available(deps: AgentDeps, request: OrderRequest) -> None:
+def check_available(
+    request: OrderRequest, positions: Sequence[Position], open_orders: Sequence[Order]
+) -> None:
     """A reducing order may only use the shares the position's exit legs (stop-loss,
     take-profit) do not hold: a broker refuses more (Alpaca: "insufficient qty available"),
     and a partial sell next to full-size exit legs would leave them to overshoot into the
     other side when they trigger."""
-    position = deps.broker.get_position(request.symbol)
+    position = next((p for p in positions if p.symbol == request.symbol), None)
     if position is None or request.qty is None or position.qty * request.side.sign >= 0:
         return
     legs = [
         order
-        for order in deps.broker.list_orders("open")
+        for order in open_orders
         if order.symbol == request.symbol and order.side is request.side and order.parent_id
     ]
     holding: dict[str, Decimal] = {}  # a bracket's two legs hold the same shares

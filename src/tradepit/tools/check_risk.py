@@ -10,7 +10,6 @@ from tradepit.tools._orders import (
     VerdictView,
     build_request,
     check,
-    check_available,
     estimated_notional,
 )
 from tradepit.tools.base import Tool
@@ -29,7 +28,6 @@ def check_risk(deps: AgentDeps, args: OrderArgs) -> CheckRiskOutput:
     """Check an order against the risk limits WITHOUT placing it: verdict, reasons, allowed
     qty and the stop-loss/take-profit that would be attached."""
     request = build_request(deps, args)
-    check_available(deps, request)
     verdict = check(deps, request)
     view = VerdictView.of(verdict, estimated_notional(deps, verdict))
     output = CheckRiskOutput(symbol=request.symbol, side=request.side.value, risk=view)

@@ -47,7 +47,7 @@ def close_position(deps: AgentDeps, args: ClosePositionInput) -> PlaceOrderOutpu
     if existing is not None:  # a retry of this cycle's close: report it, never resend
         return report("duplicate", existing, None, None)
     request = closing_request(deps, symbol)
-    verdict = check(deps, request)
+    verdict = check(deps, request, closing=True)
     view = VerdictView.of(verdict, estimated_notional(deps, verdict))
     if not verdict.approved or verdict.adjusted_request is None:
         reason = "; ".join(r.message for r in verdict.reasons if r.blocking)

@@ -16,7 +16,6 @@ from tradepit.tools._orders import (
     VerdictView,
     build_request,
     check,
-    check_available,
     estimated_notional,
 )
 from tradepit.tools.base import Tool
@@ -76,7 +75,6 @@ def place_order(deps: AgentDeps, args: OrderArgs) -> PlaceOrderOutput:
     """Place an order after the risk gate (which may resize it and attach a stop-loss and
     take-profit). Returns the broker's real order state; "submitted" = NOT filled yet."""
     request = build_request(deps, args, leg=args.side)
-    check_available(deps, request)
     verdict = check(deps, request)
     view = VerdictView.of(verdict, estimated_notional(deps, verdict))
     if not verdict.approved or verdict.adjusted_request is None:

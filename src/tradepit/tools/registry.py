@@ -285,8 +285,8 @@ def approval_request(
     if deps.mode != "chat" or tool is None or not tool.places_orders:
         return None
     try:
-        request = _order_request(deps, tool, call)
-        verdict = check(deps, request)
+        request, closing = _order_request(deps, tool, call)
+        verdict = check(deps, request, closing=closing)
     except (ValidationError, ValueError, TradepitError):
         return None
     if not verdict.approved:
@@ -299,9 +299,10 @@ def approval_request(
     )
 
 
-def _order_request(deps: AgentDeps, tool: Tool, call: ToolCall) -> OrderRequest:
+def _order_request(deps: AgentDeps, tool: Tool, call: ToolCall) -> tuple[OrderRequest, bool]:
+    """The request `call` would send, and whether it closes a whole position."""
     args = parse_arguments(tool, call.arguments)
     if isinstance(args, OrderArgs):
-        return build_request(deps, args, leg=args.side)
+        return build_request(deps, args, leg=args.side), False
     symbol = resolve_symbol(deps, getattr(args, "symbol", ""))
-    return close_position.closing_request(deps, symbol)
+    return close_position.closing_request(deps, symbol), True
