@@ -76,7 +76,7 @@ def _load(
 ):
     """Bars and asset from a bundled symbol or a user file, clipped to start..end (`end` is
     given as the option `--<end_name>`)."""
-    from tradepit.market.bundled import bundled_asset, load_bundled
+    from tradepit.market.feed import HistoricalSource
     from tradepit.market.loaders import load_ohlcv
 
     if (symbol is None) == (data is None):
@@ -86,16 +86,9 @@ def _load(
 
         bars, asset = load_ohlcv(data), Asset(symbol=data.stem.upper())
     else:
-        bars, asset = load_bundled(symbol.upper()), bundled_asset(symbol.upper())
-        if bars.attrs.get("close_only"):
-            from tradepit.domain.errors import MalformedDataError
-            from tradepit.market.bundled import bundled_symbols
-
-            ohlcv = ", ".join(bundled_symbols(ohlcv_only=True))
-            raise MalformedDataError(
-                f"{asset.symbol} is close-only ({bars.attrs.get('source')}): this needs bars "
-                f"with open, high and low; bundled bars: {ohlcv}"
-            )
+        source = HistoricalSource.bundled([symbol.upper()])  # refuses close-only symbols
+        (name,) = source.symbols()
+        bars, asset = source.frame(name), source.asset(name)
     lo, hi = _timestamp(start, "start"), _timestamp(end, end_name)
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"--start {start} is after --{end_name} {end}")

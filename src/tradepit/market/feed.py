@@ -49,9 +49,10 @@ class HistoricalSource:
         for symbol in wanted:
             info = next((s for s in bundled.list_bundled() if s.symbol == symbol.upper()), None)
             if info is not None and info.close_only:
+                ohlcv = ", ".join(bundled.bundled_symbols(ohlcv_only=True))
                 raise MalformedDataError(
-                    f"{info.symbol} is close-only ({info.source}): bars need open, high and "
-                    f"low; use load_bundled({info.symbol!r}) for its closes"
+                    f"{info.symbol} is close-only ({info.source}): this needs bars with open, "
+                    f"high and low; bundled bars: {ohlcv}"
                 )
             frame = bundled.load_bundled(symbol)
             asset = bundled.bundled_asset(symbol)
