@@ -112,6 +112,11 @@ def _held(
 
 
 def _reference(req: OrderRequest, last: Decimal) -> Decimal:
+    """The price an entry is sized at: its limit, else the last price."""
+    return req.limit_price if req.type is OrderType.LIMIT else last
+
+
+def _fill(req: OrderRequest, last: Decimal) -> Decimal:
     """Where the entry fills: a limit at its limit or, when the market is already better,
     at the market."""
     if req.type is not OrderType.LIMIT:
@@ -137,7 +142,7 @@ def _caps(symbol, qty, px, limits, account, book) -> list[tuple[Decimal, Decimal
 def _assert_entry_within_limits(v, limits, account, book, last_px) -> None:
     req = v.adjusted_request
     assert v.state is TradingState.ACTIVE
-    ref = _reference(req, last_px)
+    ref = _fill(req, last_px)
     long = req.side is Side.BUY
     # every approved entry carries a stop-loss and a take-profit on the right side
     assert req.stop_loss is not None and req.take_profit is not None
@@ -146,7 +151,7 @@ def _assert_entry_within_limits(v, limits, account, book, last_px) -> None:
     )
     held = book.get(req.symbol, (Decimal(0), last_px))[0]
     assert held == 0 or (held > 0) == long  # an entry never trades against a holding
-    px = max(req.limit_price if req.type is OrderType.LIMIT else last_px, last_px)
+    px = max(_reference(req, last_px), last_px)
     for value, cap in _caps(req.symbol, req.qty, px, limits, account, book):
         assert value <= cap
     open_after = {s for s, (q, _) in book.items() if q != 0} | {req.symbol}
