@@ -65,6 +65,10 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
+BUNDLED_TIMEFRAME = "1Day"
+"""The bundled series' bars."""
+
+
 @cache
 def bundled_source() -> HistoricalSource:
     """Every bundled OHLCV series (loaded once per process)."""
@@ -78,7 +82,7 @@ def end_of_data(source: HistoricalSource) -> datetime:
 
 
 def build_feed(clock: Clock, source: HistoricalSource | None = None) -> PointInTimeFeed:
-    return PointInTimeFeed(source or bundled_source(), clock, "1Day")
+    return PointInTimeFeed(source or bundled_source(), clock, BUNDLED_TIMEFRAME)
 
 
 def paper_config(settings: Settings, *, fill_at_last_price: bool = False) -> PaperConfig:

@@ -142,6 +142,9 @@ def indicators(
 
     with _errors():
         bars, _ = _load(symbol, None, None, at, end_name="at")
+        last = bars.index[-1]
+        if at is not None and pd.Timestamp(at, tz=last.tz) - last > pd.Timedelta(days=7):
+            err.print(f"note: the data of {symbol.upper()} ends on {last.date()}")
         values = latest_values(bars)
         if as_json:
             _emit_json({"symbol": symbol.upper(), "at": str(bars.index[-1].date()), **values})

@@ -86,7 +86,10 @@ def ask(
 def run(
     symbols: Annotated[str, typer.Option(help="Comma-separated symbols.")] = "SPX",
     model: Annotated[str | None, typer.Option(help="Model backend spec.")] = None,
-    interval: Annotated[str, typer.Option(help="Cycle interval (15m, 1h, 1d).")] = "15m",
+    interval: Annotated[
+        str | None,
+        typer.Option(help="Cycle interval (15m, 1h, 1d); default: 1d on replays, 15m live."),
+    ] = None,
     once: Annotated[bool, typer.Option(help="Run the next cycle only.")] = False,
     start: Annotated[str | None, typer.Option(help="Replay start date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Replay / live end date (YYYY-MM-DD).")] = None,
@@ -109,7 +112,6 @@ def run(
     data (TRADEPIT_DATA=alpaca or TRADEPIT_BROKER=alpaca): on the real clock, one cycle per
     interval during market hours. Rerun the same command to resume after a stop or a crash."""
     from tradepit.agent.schedule import calendar_for
-    from tradepit.market.timeframe import canonical_timeframe
 
     with _errors():
         settings = _settings()
@@ -122,7 +124,7 @@ def run(
         if live and (start is not None or speed):
             raise ValueError("--start and --speed are for replays; a live run starts now")
         options = _RunOptions(
-            names, model or settings.model, canonical_timeframe(interval), once, cycles,
+            names, model or settings.model, _interval(interval, live), once, cycles,
             run_id, calendar or calendar_for(names), live if notify is None else notify,
             confirm_live,
         )  # fmt: skip
@@ -135,6 +137,21 @@ def run(
         + (f", {result.missed} missed while down" if result.missed else "")
         + (f", {result.skipped} skipped (outage)" if result.skipped else "")
     )
+
+
+def _interval(interval: str | None, live: bool) -> str:
+    """The cycle interval: given, else 15m live and the bundled bars' own (1d) on replays,
+    where a finer one decides again and again on the same bar (said, not refused)."""
+    from tradepit.bootstrap import BUNDLED_TIMEFRAME
+    from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
+
+    step = canonical_timeframe(interval or ("15Min" if live else BUNDLED_TIMEFRAME))
+    if not live and parse_timeframe(step) < parse_timeframe(BUNDLED_TIMEFRAME):
+        err.print(
+            f"[yellow]note:[/] the bundled bars are daily: every {interval} cycle of a day "
+            "sees the same last completed bar, and orders fill with the next daily bar"
+        )
+    return step
 
 
 @dataclass(frozen=True)
@@ -274,11 +291,15 @@ def _set_state(state: str, reason: str, run_id: str | None) -> None:
     from tradepit.agent.service import GLOBAL_SCOPE
     from tradepit.bootstrap import open_store
     from tradepit.clock import SystemClock
+    from tradepit.domain.errors import ConfigError
     from tradepit.domain.models import TradingState
 
     with _errors():
         store = open_store(_settings())
         try:
+            if run_id is not None and store.get_run(run_id) is None:
+                recent = ", ".join(r.id for r in store.list_runs()[-10:]) or "none yet"
+                raise ConfigError(f"no run {run_id!r} (recent runs: {recent})")
             scope = run_id or GLOBAL_SCOPE
             store.set_trading_flag(scope, TradingState(state), reason, SystemClock().now())
         finally:

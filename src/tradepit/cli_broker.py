@@ -2,7 +2,8 @@
 
 `TRADEPIT_BROKER=paper` (default): the paper account persisted in the store under
 `settings.home`. `TRADEPIT_BROKER=alpaca`: the Alpaca account of `ALPACA_*` (paper unless
-`TRADEPIT_ALPACA_LIVE=true` and `--confirm-live`). `register(app)` adds the commands.
+`TRADEPIT_ALPACA_LIVE=true` and `--confirm-live`). `--run RUN` shows the paper account of
+a `tradepit run` instead of the chat's. `register(app)` adds the commands.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ ConfirmLive = Annotated[
     bool,
     typer.Option("--confirm-live", help="Confirm live trading (with TRADEPIT_ALPACA_LIVE=true)."),
 ]
+RunOption = Annotated[
+    str | None,
+    typer.Option("--run", help="A `tradepit run`'s paper account instead of the chat's."),
+]
 BROKERS = ("paper", "alpaca")
 
 
@@ -41,11 +46,16 @@ def _paper_asset(symbol: str) -> Asset:
 
 
 @contextmanager
-def open_broker(settings: Settings, *, confirm_live: bool = False) -> Iterator[Broker]:
-    """The broker `settings.broker` names, closed (its store) on exit."""
+def open_broker(
+    settings: Settings, *, confirm_live: bool = False, run_id: str | None = None
+) -> Iterator[Broker]:
+    """The broker `settings.broker` names, closed (its store) on exit; with `run_id`, the
+    paper account of that agent run (ConfigError for runs the store does not have)."""
     from tradepit.clock import SystemClock
 
     name = settings.broker.lower()
+    if name == "alpaca" and run_id is not None:
+        raise ConfigError("--run is for paper runs; on Alpaca every run trades the one account")
     if name == "alpaca":
         from tradepit.broker.alpaca import AlpacaBroker
         from tradepit.config import AlpacaSettings
@@ -66,7 +76,21 @@ def open_broker(settings: Settings, *, confirm_live: bool = False) -> Iterator[B
     )
     with Store.from_settings(settings) as store:
         store.migrate()
-        yield PaperBroker(SystemClock(), _paper_asset, config, store, settings.account_id)
+        account = settings.account_id if run_id is None else _run_account(store, run_id)
+        yield PaperBroker(SystemClock(), _paper_asset, config, store, account)
+
+
+def _run_account(store: Any, run_id: str) -> str:
+    """The paper account of agent run `run_id` (`tradepit run` trades `paper-<run>`)."""
+    from tradepit.storage import RunKind
+
+    run = store.get_run(run_id)
+    if run is None or run.kind != RunKind.CYCLE:
+        runs = [r.id for r in store.list_runs(RunKind.CYCLE)][-10:]
+        hint = "tradepit battle show" if run is not None else ", ".join(runs) or "none yet"
+        what = "not an agent run" if run is not None else "no agent run"
+        raise ConfigError(f"{what} {run_id!r} (see: {hint})")
+    return f"paper-{run_id}"
 
 
 def _emit_json(payload: Any) -> None:
@@ -132,9 +156,9 @@ def register(app: typer.Typer) -> None:
     out = Console(width=None if sys.stdout.isatty() else 150)
     err = Console(stderr=True)
 
-    def run(confirm_live: bool, action: Callable[[Broker], None]) -> None:
+    def run(confirm_live: bool, action: Callable[[Broker], None], run_id: str | None) -> None:
         try:
-            with open_broker(Settings(), confirm_live=confirm_live) as broker:
+            with open_broker(Settings(), confirm_live=confirm_live, run_id=run_id) as broker:
                 action(broker)
         except TradepitError as e:
             err.print(f"[bold red]error:[/] {e}")
@@ -144,7 +168,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
 
     @app.command()
-    def account(as_json: JsonOption = False, confirm_live: ConfirmLive = False) -> None:
+    def account(
+        as_json: JsonOption = False, confirm_live: ConfirmLive = False, run_id: RunOption = None
+    ) -> None:
         """Show the account: cash, equity, buying power."""
 
         def show(broker: Broker) -> None:
@@ -164,10 +190,12 @@ def register(app: typer.Typer) -> None:
                 table.add_row(label, f"{_money(value)} {acct.currency}")
             out.print(table)
 
-        run(confirm_live, show)
+        run(confirm_live, show, run_id)
 
     @app.command()
-    def positions(as_json: JsonOption = False, confirm_live: ConfirmLive = False) -> None:
+    def positions(
+        as_json: JsonOption = False, confirm_live: ConfirmLive = False, run_id: RunOption = None
+    ) -> None:
         """Show open positions."""
 
         def show(broker: Broker) -> None:
@@ -179,13 +207,14 @@ def register(app: typer.Typer) -> None:
             else:
                 out.print(_positions_table(held))
 
-        run(confirm_live, show)
+        run(confirm_live, show, run_id)
 
     @app.command()
     def orders(
         status: Annotated[str, typer.Option(help="open, closed or all.")] = "open",
         as_json: JsonOption = False,
         confirm_live: ConfirmLive = False,
+        run_id: RunOption = None,
     ) -> None:
         """Show orders by status."""
         if status not in ("open", "closed", "all"):
@@ -202,4 +231,4 @@ def register(app: typer.Typer) -> None:
             else:
                 out.print(_orders_table(found, status))
 
-        run(confirm_live, show)
+        run(confirm_live, show, run_id)

@@ -32,6 +32,17 @@ NONE_CONFIGURED = (
 )
 
 
+TARGET_SETTINGS = {
+    "slack-webhook": "TRADEPIT_SLACK_WEBHOOK_URL",
+    "slack-webhook-alerts": "TRADEPIT_SLACK_ALERTS_WEBHOOK_URL",
+    "slack": "TRADEPIT_SLACK_BOT_TOKEN with TRADEPIT_SLACK_NOTIFY_CHANNEL",
+    "slack-alerts": "TRADEPIT_SLACK_BOT_TOKEN with TRADEPIT_SLACK_ALERTS_CHANNEL",
+    "discord": "TRADEPIT_DISCORD_WEBHOOK_URL",
+    "discord-alerts": "TRADEPIT_DISCORD_ALERTS_WEBHOOK_URL",
+}
+"""The built-in target names and the settings that configure them."""
+
+
 def _group(name: str) -> str:
     return name.split(":", 1)[0].removesuffix("-alerts")
 
@@ -50,9 +61,13 @@ def select_targets(
         return notifiers
     chosen = [n for n in notifiers if any(_matches(n.name, w) for w in wanted)]
     extra = [w for w in wanted if not any(_matches(n.name, w) for n in notifiers)]
+    known = ", ".join(n.name for n in notifiers) or "none"
+    unset = [w for w in extra if w in TARGET_SETTINGS]
+    if unset:
+        needs = "; ".join(f"{w} needs {TARGET_SETTINGS[w]}" for w in unset)
+        raise ConfigError(f"{', '.join(unset)} not configured (configured: {known}): {needs}")
     token = settings.slack_bot_token
     if extra and (token is None or not token.get_secret_value()):
-        known = ", ".join(n.name for n in notifiers) or "none"
         raise ConfigError(
             f"no target {', '.join(extra)} (configured: {known}); "
             "posting to another Slack channel needs TRADEPIT_SLACK_BOT_TOKEN"

@@ -93,6 +93,7 @@ class LoopPlan:
             "start": self.start.isoformat(),
             "end": self.end.isoformat() if self.end is not None else None,
             "live": self.live,
+            "calendar": self.calendar,
         }
 
 
@@ -217,11 +218,13 @@ class RunLoop:
             self.store.create_run(plan.run_id, "cycle", self.clock.now(), plan.config())
             return True
         expected = plan.config()
-        found = {"live": False} | {k: stored.config.get(k) for k in expected if k in stored.config}
-        if found != expected:
+        older = {"live": False, "calendar": plan.calendar}  # what earlier versions left out
+        found = older | {k: stored.config[k] for k in expected if k in stored.config}
+        changed = [f"{k} {found[k]} (now {v})" for k, v in expected.items() if found[k] != v]
+        if changed:
             raise ConfigError(
-                f"run {plan.run_id!r} exists with other settings {stored.config}; "
-                "use another --run-id"
+                f"run {plan.run_id!r} was started with {', '.join(changed)}: resume it with "
+                "the same options, or give another --run-id"
             )
         if stored.status is RunStatus.COMPLETED:
             log.info("run already completed", extra={"run": plan.run_id})
@@ -281,9 +284,9 @@ def replay_window(
     limit = last_open + DAY
     lo = pd.Timestamp(start) if start is not None else last_open
     hi = min(pd.Timestamp(end), limit) if end is not None else limit
-    if lo < first_open or lo >= hi:
-        raise ConfigError(
-            f"no replay between {lo.date()} and {hi.date()}: data of {', '.join(symbols)} "
-            f"covers {first_open.date()} .. {last_open.date()}"
-        )
+    covers = f"data of {', '.join(symbols)} covers {first_open.date()} .. {last_open.date()}"
+    if lo < first_open:
+        raise ConfigError(f"start {lo.date()} is before the data: {covers}")
+    if lo >= hi:
+        raise ConfigError(f"no replay between {lo.date()} and {hi.date()}: {covers}")
     return lo.to_pydatetime(), hi.to_pydatetime()

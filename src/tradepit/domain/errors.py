@@ -26,7 +26,9 @@ class UnknownSymbolError(DataError):
     def __init__(self, symbol: str, known: list[str] | None = None) -> None:
         self.symbol = symbol
         self.known = known or []
-        hint = f" (known: {', '.join(self.known[:20])})" if self.known else ""
+        shown, more = self.known[:30], len(self.known) - 30
+        listed = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+        hint = f" (known: {listed})" if self.known else ""
         super().__init__(f"unknown symbol {symbol!r}{hint}")
 
 

@@ -80,11 +80,32 @@ def test_halt_and_resume(cli):
     assert allowed["actions"] == {"MSFT": "buy"}
 
 
+def test_halt_one_run_needs_a_run_that_exists(cli):
+    typo = cli("halt", "--run-id", "nope")
+    assert typo.exit_code == 1 and "no run 'nope' (recent runs: none yet)" in typo.stderr
+    ran = cli("run", "--model", "rules:supertrend", "--symbols", "SPX", "--once")
+    run_id = ran.stdout.split("run ", 1)[1].split(":", 1)[0]
+    halted = cli("halt", "--run-id", run_id)
+    assert halted.exit_code == 0 and f"trading halted ({run_id})" in halted.stdout
+
+
 def test_run_once_then_the_next_cycle(cli):
+    """A replay cycles once per daily bar by default: the last session has one tick."""
     first = cli("run", "--model", "rules:supertrend", "--symbols", "SPX", "--once")
     assert first.exit_code == 0, first.stdout
+    assert "cycle 0 2018-12-31 21:00Z" in first.stdout and "SPX-1Day-" in first.stdout
+    assert "status completed" in first.stdout and "note:" not in first.stderr
+    again = cli("run", "--model", "rules:supertrend", "--symbols", "SPX", "--once")
+    assert "0 cycle(s) this time, status completed" in again.stdout
+
+
+def test_run_intraday_on_daily_bars_says_so(cli):
+    args = ("run", "--model", "rules:supertrend", "--symbols", "SPX", "--interval", "15m")
+    first = cli(*args, "--once")
+    assert first.exit_code == 0, first.stdout
     assert "cycle 0 2018-12-31 14:45Z" in first.stdout and "status running" in first.stdout
-    second = cli("run", "--model", "rules:supertrend", "--symbols", "SPX", "--once")
+    assert "the bundled bars are daily" in first.stderr
+    second = cli(*args, "--once")
     assert "cycle 1 2018-12-31 15:00Z" in second.stdout
 
 
@@ -107,3 +128,29 @@ def test_live_settings_refuse_replay_options_and_contradictions(cli, monkeypatch
     monkeypatch.delenv("ALPACA_API_KEY", raising=False)
     no_keys = cli("ask", "how is my portfolio")
     assert no_keys.exit_code != 0 and "ALPACA_API_KEY" in no_keys.stderr
+
+
+def test_broker_commands_show_a_runs_paper_account(tmp_path, monkeypatch):
+    from tradepit.cli_broker import register as register_broker
+
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TRADEPIT_DATABASE_URL", raising=False)
+    app = typer.Typer()
+    register(app)
+    register_broker(app)
+
+    def cli(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    ran = cli("run", "--model", "rules:supertrend", "--symbols", "SPX", "--start", "2018-11-01")
+    assert ran.exit_code == 0, ran.stdout
+    run_id = ran.stdout.split("run ", 1)[1].split(":", 1)[0]
+    equity = ran.stdout.split("equity ", 1)[1].split(" ", 1)[0].replace(",", "")
+    account = json.loads(cli("account", "--run", run_id, "--json").stdout)
+    assert account["id"] == f"paper-{run_id}"
+    assert round(float(account["equity"]), 2) == float(equity)
+    orders = json.loads(cli("orders", "--run", run_id, "--status", "all", "--json").stdout)
+    assert orders and {o["status"] for o in orders} & {"filled"}
+    assert cli("orders", "--status", "all").stdout.strip() == "No orders."  # the chat's
+    unknown = cli("positions", "--run", "nope")
+    assert unknown.exit_code == 1 and f"no agent run 'nope' (see: {run_id})" in unknown.stderr

@@ -48,8 +48,10 @@ def test_daily_ticks_at_the_close_and_odd_intervals_end_at_the_close():
 def test_replay_window_defaults_to_the_last_session():
     lo, hi = replay_window(bundled_source(), ["SPX"], None, None)
     assert (lo.date().isoformat(), hi.date().isoformat()) == ("2018-12-31", "2019-01-01")
-    with pytest.raises(ConfigError, match="covers"):
+    with pytest.raises(ConfigError, match="no replay between 2018-01-02 and 2017-11-11"):
         replay_window(bundled_source(), ["MSFT"], datetime(2018, 1, 2, tzinfo=UTC), None)
+    with pytest.raises(ConfigError, match=r"start 1990-01-01 is before the data: .* 1999-01-04"):
+        replay_window(bundled_source(), ["SPX"], datetime(1990, 1, 1, tzinfo=UTC), None)
 
 
 def _loop(tmp_path: Path, plan: LoopPlan, stop: threading.Event | None = None, seen=None):
@@ -119,8 +121,19 @@ def test_a_resumed_run_must_match_its_settings(tmp_path: Path):
     loop.run()
     other = RunLoop(_plan(symbols=("MSFT",)), loop.service, world.clock, world.feed,
                     world.broker, world.store)  # fmt: skip
-    with pytest.raises(ConfigError, match="exists with other settings"):
+    with pytest.raises(ConfigError, match=r"started with symbols \['SPX'\] \(now \['MSFT'\]\)"):
         other.run()
+    crypto_hours = RunLoop(_plan(once=True, calendar="24/7"), loop.service, world.clock,
+                           world.feed, world.broker, world.store)  # fmt: skip
+    with pytest.raises(ConfigError, match="calendar XNYS \\(now 24/7\\)"):
+        crypto_hours.run()
+
+
+def test_a_run_stored_without_its_calendar_resumes_on_the_default(tmp_path: Path):
+    world, loop = _loop(tmp_path, _plan(once=True))
+    config = {k: v for k, v in _plan().config().items() if k != "calendar"}
+    world.store.create_run(_plan().run_id, "cycle", world.clock.now(), config)
+    assert loop.run().last_cycle == 0
 
 
 def test_default_run_id_is_stable_and_safe():

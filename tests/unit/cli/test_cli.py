@@ -180,6 +180,15 @@ def test_indicators_at_a_date_uses_no_later_bar():
     payload = json.loads(result.stdout)
     assert payload["at"] == "2015-06-30"
     assert 0 < payload["rsi_14"] < 100
+    assert "note" not in result.stderr
+    weekend = run("indicators", "SPX", "--at", "2015-06-28", "--json")
+    assert json.loads(weekend.stdout)["at"] == "2015-06-26" and "note" not in weekend.stderr
+
+
+def test_indicators_after_the_data_ends_says_so():
+    result = run("indicators", "SPX", "--at", "2030-01-01", "--json")
+    assert json.loads(result.stdout)["at"] == "2018-12-31"
+    assert "note: the data of SPX ends on 2018-12-31" in result.stderr
 
 
 def test_strategies_lists_all():

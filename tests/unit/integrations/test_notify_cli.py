@@ -105,3 +105,12 @@ def test_unknown_channel_without_bot_token(app, env, discord_hook):
     assert result.exit_code == 1
     assert "no target #random (configured: discord)" in result.output
     assert discord_hook.requests == []
+
+
+def test_a_builtin_target_that_is_not_configured_names_its_setting(app, env, discord_hook):
+    env.setenv("TRADEPIT_DISCORD_WEBHOOK_URL", discord_hook.url + DISCORD_HOOK_PATH)
+    result = CliRunner().invoke(app, ["notify", "test", "-c", "slack-webhook"])
+    assert result.exit_code == 1
+    assert "slack-webhook not configured (configured: discord)" in result.output
+    assert "needs TRADEPIT_SLACK_WEBHOOK_URL" in result.output and "BOT_TOKEN" not in result.output
+    assert discord_hook.requests == []
