@@ -171,7 +171,9 @@ def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: floa
     from tradepit.agent.loop import LoopPlan, default_run_id, replay_window
     from tradepit.bootstrap import bundled_source, open_app
     from tradepit.clock import ReplayClock
+    from tradepit.market import HistoricalSource
 
+    HistoricalSource.bundled(o.symbols)  # a close-only symbol: its own error, not "unknown"
     lo, hi = replay_window(bundled_source(), o.symbols, start, end)
     rid = o.run_id or default_run_id(o.model, o.symbols, o.interval, lo)
     plan = LoopPlan(
@@ -302,9 +304,13 @@ def _set_state(state: str, reason: str, run_id: str | None) -> None:
                 raise ConfigError(f"no run {run_id!r} (recent runs: {recent})")
             scope = run_id or GLOBAL_SCOPE
             store.set_trading_flag(scope, TradingState(state), reason, SystemClock().now())
+            still = [s for s in store.halted_scopes() if s != GLOBAL_SCOPE]
         finally:
             store.close()
     out.print(f"trading {state} ({scope})")
+    if state == "active" and still:
+        runs = ", ".join(still)
+        err.print(f"note: still halted on their own: {runs} (tradepit resume --run-id RUN)")
 
 
 def register(app: typer.Typer) -> None:

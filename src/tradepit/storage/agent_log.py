@@ -77,6 +77,12 @@ def get_trading_flags(session: Session | Connection, scopes: Sequence[str]) -> l
     return [_flag(row) for row in rows]
 
 
+def halted_scopes(session: Session) -> list[str]:
+    """Scopes whose stored state is HALTED, in name order."""
+    query = select(TradingFlagRow.scope).where(TradingFlagRow.state == TradingState.HALTED.value)
+    return list(session.scalars(query.order_by(TradingFlagRow.scope)))
+
+
 def _flag(row: Any) -> TradingFlag:
     """A flag from a TradingFlagRow or a result row with the same columns."""
     return TradingFlag(

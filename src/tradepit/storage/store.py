@@ -250,6 +250,11 @@ class Store:
         with self.read() as session:
             return agent_log.get_trading_flag(session, scope)
 
+    def halted_scopes(self) -> list[str]:
+        """Every scope ("global" or a run id) whose kill switch is on."""
+        with self.read() as session:
+            return agent_log.halted_scopes(session)
+
     def get_trading_flags(self, scopes: Sequence[str]) -> list[TradingFlag]:
         """The stored flags of `scopes` (missing ones are left out), in one query."""
         with self._read_connection() as connection:

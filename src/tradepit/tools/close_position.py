@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tradepit.domain.models import OrderRequest
+from tradepit.domain.models import Order, OrderRequest
 from tradepit.tools._common import ZERO, pending_delta, resolve_symbol
 from tradepit.tools._orders import VerdictView, check, estimated_notional
 from tradepit.tools.base import Tool, ToolInput
@@ -38,15 +38,37 @@ def closing_request(deps: AgentDeps, symbol: str) -> OrderRequest:
     )
 
 
+def cancel_entries(deps: AgentDeps, symbol: str) -> list[Order]:
+    """Cancel the unfilled orders that would add to the position in `symbol` (all entry
+    orders when nothing is held yet); orders that already reduce it stay. The canceled."""
+    position = deps.broker.get_position(symbol)
+    held = position.qty if position is not None else ZERO
+    canceled = []
+    for order in deps.broker.list_orders("open"):
+        delta = pending_delta(order)
+        if order.symbol != symbol or delta == 0 or (held != 0 and (delta > 0) != (held > 0)):
+            continue
+        canceled.append(deps.broker.cancel_order(order.id))
+    return canceled
+
+
 def close_position(deps: AgentDeps, args: ClosePositionInput) -> PlaceOrderOutput:
-    """Close a whole position with a market order (cancels its stop/target legs). Fills at
-    the next bar's open; reports the broker's state."""
+    """Close a whole position: cancels its unfilled entries and stop/target legs, then a
+    market order for what is held (fills at the next bar's open); the broker's state."""
     symbol = resolve_symbol(deps, args.symbol)
     cid = deps.client_order_id(symbol, "close")
     existing = deps.broker.get_order_by_client_id(cid)
     if existing is not None:  # a retry of this cycle's close: report it, never resend
         return report("duplicate", existing, None, None)
-    request = closing_request(deps, symbol)
+    canceled = cancel_entries(deps, symbol)
+    try:
+        request = closing_request(deps, symbol)
+    except NothingToCloseError:
+        if not canceled:
+            raise
+        out = report("canceled", canceled[-1], None, None)
+        listed = ", ".join(f"{o.side.value} {o.remaining_qty.normalize():f}" for o in canceled)
+        return out.model_copy(update={"reason": f"nothing held; canceled unfilled {listed}"})
     verdict = check(deps, request, closing=True)
     view = VerdictView.of(verdict, estimated_notional(deps, verdict))
     if not verdict.approved or verdict.adjusted_request is None:

@@ -25,12 +25,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["submitted", "filled", "denied_by_risk", "rejected_by_broker", "duplicate"]
+Outcome = Literal[
+    "submitted", "filled", "denied_by_risk", "rejected_by_broker", "duplicate", "canceled"
+]
 
 
 class PlaceOrderOutput(OrderToolOutput):
     outcome: Outcome = Field(
-        description="submitted = accepted, not filled yet; duplicate = already placed earlier"
+        description="submitted = accepted, not filled yet; duplicate = already placed earlier; "
+        "canceled = close_position canceled unfilled entries and nothing was held"
     )
     order: OrderView | None = None
     reason: str | None = None

@@ -87,6 +87,11 @@ def test_halt_one_run_needs_a_run_that_exists(cli):
     run_id = ran.stdout.split("run ", 1)[1].split(":", 1)[0]
     halted = cli("halt", "--run-id", run_id)
     assert halted.exit_code == 0 and f"trading halted ({run_id})" in halted.stdout
+    everywhere = cli("resume")  # lifts the global switch only: the run's own stays on
+    assert "trading active (global)" in everywhere.stdout
+    assert f"still halted on their own: {run_id}" in everywhere.stderr
+    lifted = cli("resume", "--run-id", run_id)
+    assert lifted.exit_code == 0 and "still halted" not in lifted.stderr
 
 
 def test_run_once_then_the_next_cycle(cli):
@@ -114,6 +119,8 @@ def test_run_bad_input_is_one_clear_line(cli):
     assert bad.exit_code == 2 and "unknown timeframe unit" in bad.stderr
     early = cli("run", "--symbols", "MSFT", "--start", "2018-06-01")
     assert early.exit_code == 1 and "covers" in early.stderr
+    close_only = cli("run", "--symbols", "SPX,AAPL", "--once")
+    assert close_only.exit_code == 1 and "AAPL is close-only" in close_only.stderr
     assert cli("ask").exit_code == 2
 
 

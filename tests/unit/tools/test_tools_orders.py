@@ -216,6 +216,33 @@ def test_close_position(call: Caller, market: Market, halted: Caller) -> None:
     assert market.broker.get_position("MSFT") is None
 
 
+def test_close_position_cancels_unfilled_entries(call: Caller, market: Market) -> None:
+    """An entry that has not filled yet is part of the position the signal sees: closing
+    it cancels the order (with its legs) instead of failing or sending an offsetting one."""
+    entry = call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 10})
+    out = call("close_position", {"symbol": "MSFT"})
+    assert out["outcome"] == "canceled" and out["order"]["id"] == entry["order"]["id"]
+    assert out["reason"] == "nothing held; canceled unfilled buy 10"
+    assert market.broker.list_orders("open") == []  # the legs went with it
+    market.step()
+    assert market.broker.get_position("MSFT") is None and market.broker.get_fills() == []
+
+
+def test_close_position_cancels_additions_and_closes_what_is_held(
+    call: Caller, market: Market
+) -> None:
+    call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 10})
+    market.step()
+    call.deps.cycle += 1
+    more = call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 5, "type": "limit",
+                                "limit_price": round(last(market, "MSFT") * 0.9, 2)})  # fmt: skip
+    out = call("close_position", {"symbol": "MSFT"})
+    assert out["outcome"] == "submitted" and out["order"]["qty"] == 10  # not 15
+    assert market.broker.get_order(more["order"]["id"]).status is OrderStatus.CANCELED
+    market.step()
+    assert market.broker.get_position("MSFT") is None
+
+
 def test_a_partial_exit_may_not_use_shares_its_exit_legs_hold(call: Caller, market: Market) -> None:
     """Long 10 with a stop and a target for 10: selling 4 beside them would leave legs that
     sell 10 and overshoot into a short; a broker refuses it (Alpaca: insufficient qty)."""

@@ -98,6 +98,8 @@ def _order_outcome(r: dict[str, Any], args: dict[str, Any]) -> str:
     text = order_phrase(r["order"])
     if outcome == "duplicate":
         return f"This order was already placed earlier in this cycle: {text}."
+    if outcome == "canceled":
+        return f"Nothing was held yet, so the unfilled order was canceled: {text}."
     asked = args.get("qty")
     resized = risk.get("qty") is not None and asked is not None and risk["qty"] != asked
     note = ""
