@@ -16,6 +16,7 @@ import pandas as pd
 
 from tradepit.domain.errors import NoDataError
 from tradepit.domain.models import Bar, Fill
+from tradepit.market import PointInTimeFeed
 from tradepit.market.arrays import frame_bars
 
 if TYPE_CHECKING:
@@ -50,11 +51,10 @@ class BarFills:
     def deliver(self, previous: pd.Timestamp | None) -> list[Fill]:
         if previous is None:
             return []
-        start = (previous - self.duration + pd.Timedelta(1, "us")).to_pydatetime()
         bars: list[Bar] = []
         for symbol in self.symbols:
             try:
-                frame = self.market.get_bars(symbol, self.timeframe, start=start)
+                frame = self._since(symbol, previous)
             except NoDataError:
                 continue
             bars.extend(frame_bars(symbol, frame))
@@ -62,6 +62,15 @@ class BarFills:
         for bar in sorted(bars, key=lambda b: (b.timestamp, b.symbol)):
             fills.extend(self.broker.on_bar(bar))
         return fills
+
+    def _since(self, symbol: str, previous: pd.Timestamp) -> pd.DataFrame:
+        """The bars of `symbol` completed after `previous`: the point-in-time feed knows when
+        each bar completed (a daily bar at its session's close); a live feed's bars
+        complete at open + duration."""
+        if isinstance(self.market, PointInTimeFeed):
+            return self.market.completed_after(symbol, self.timeframe, previous.to_pydatetime())
+        start = (previous - self.duration + pd.Timedelta(1, "us")).to_pydatetime()
+        return self.market.get_bars(symbol, self.timeframe, start=start)
 
 
 class BrokerFills:

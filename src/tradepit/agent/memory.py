@@ -65,21 +65,25 @@ _TRADES = frozenset({"place_order", "close_position"})
 
 def price_lookup(market: MarketData, timeframe: str = "1Day") -> PriceLookup:
     """(symbol, when) -> the close of the last bar completed by `when`, or None. Only bars
-    the (point-in-time) feed shows are used, so it never sees past the clock."""
+    the (point-in-time) feed shows are used, so it never sees past the clock; when a bar
+    completes is the feed's rule (`sessions`: a daily bar at its session's close)."""
+    from tradepit.market.sessions import complete_count
     from tradepit.market.timeframe import parse_timeframe
 
     duration = parse_timeframe(timeframe)
 
     def lookup(symbol: str, when: datetime) -> float | None:
-        end = pd.Timestamp(when) - duration  # a bar opened by then is complete at `when`
+        at = pd.Timestamp(when)
         try:
             bars = market.get_bars(
-                symbol, timeframe, start=(end - 14 * duration).to_pydatetime(),
-                end=end.to_pydatetime(),
-            )  # fmt: skip
+                symbol, timeframe, start=(at - 15 * duration).to_pydatetime(), end=when
+            )
+            calendar = market.get_asset(symbol).calendar
         except NoDataError:
             return None
-        return float(bars["close"].iloc[-1]) if len(bars) else None
+        opens = bars.index.as_unit("ns").asi8
+        done = complete_count(opens, at.value, calendar, duration.value)
+        return float(bars["close"].iloc[done - 1]) if done else None
 
     return lookup
 

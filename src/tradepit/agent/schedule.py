@@ -14,15 +14,16 @@ not catch up on stale cycles: the market moved on).
 
 from __future__ import annotations
 
-import functools
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 from pandas.errors import Pandas4Warning
+
+from tradepit.market.sessions import exchange_calendar as _calendar
 
 if TYPE_CHECKING:
     from tradepit.clock import ReplayClock
@@ -69,23 +70,6 @@ def _sessions(calendar: str, lo: pd.Timestamp, hi: pd.Timestamp) -> list[tuple]:
         cal = _calendar(calendar, lo.year, hi.year)
         sessions = cal.sessions_in_range(lo.date().isoformat(), hi.date().isoformat())
         return [(cal.session_open(s), cal.session_close(s)) for s in sessions]
-
-
-@functools.lru_cache(maxsize=8)
-def _calendar(name: str, first_year: int, last_year: int) -> Any:
-    """The calendar over whole years (building one takes most of a second: cached)."""
-    import exchange_calendars as xcals
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Pandas4Warning)
-        try:
-            return xcals.get_calendar(
-                name, start=f"{first_year - 1}-12-01", end=f"{last_year + 1}-01-31"
-            )
-        except xcals.errors.InvalidCalendarName:
-            raise ValueError(
-                f"unknown exchange calendar {name!r} (e.g. XNYS, XNAS, XLON, or 24/7 for crypto)"
-            ) from None
 
 
 def _intraday(opens: pd.Timestamp, closes: pd.Timestamp, step: pd.Timedelta) -> list:

@@ -1,10 +1,12 @@
 """Point-in-time market data: a `HistoricalSource` of frames, read through a Clock.
 
 `PointInTimeFeed` implements `tradepit.domain.ports.MarketData` and only ever returns
-COMPLETED bars: a bar with open time t and duration d is visible once t + d <= clock.now().
+COMPLETED bars: a bar with open time t and duration d is visible once t + d <= clock.now(),
+except the source's own daily bars of an exchange-traded asset, which are complete at their
+session's close (`sessions.daily_bar_ends`): a cycle at the close sees that day's bar.
 Coarser timeframes are resampled from the source's base bars (cached per symbol and
 timeframe). Quotes are derived from the last completed bar (bid = ask = last = close,
-stamped at the bar's close time): there is no order book in historical data.
+stamped when the bar completed): there is no order book in historical data.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from tradepit.domain.ports import Clock
 from tradepit.market import bundled
 from tradepit.market.loaders import OHLCV, load_ohlcv, normalise_ohlcv
 from tradepit.market.resample import resample
+from tradepit.market.sessions import bar_end, complete_count
 from tradepit.market.synthetic import PREFIX, is_synthetic, synthetic_asset
+from tradepit.market.timeframe import CRYPTO_CALENDAR as CRYPTO
 from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
 
 log = logging.getLogger(__name__)
@@ -142,14 +146,24 @@ class _Series:
     opens: np.ndarray  # int64 ns since epoch
     values: np.ndarray  # float64 (rows, 5): open, high, low, close, volume
     duration: int  # ns
+    calendar: str
+    """The session rule's calendar (24/7: complete at open + duration)."""
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, duration: pd.Timedelta) -> _Series:
+    def of(cls, frame: pd.DataFrame, duration: pd.Timedelta, calendar: str) -> _Series:
         opens = frame.index.as_unit("ns").asi8
         values = frame[list(OHLCV)].to_numpy(dtype="float64")
         bare = frame.copy(deep=False)  # shares the data (copy-on-write)
         bare.attrs = {}
-        return cls(bare, opens, values, int(duration.value))
+        return cls(bare, opens, values, int(duration.value), calendar)
+
+    def complete_at(self, when_ns: int) -> int:
+        """How many bars are complete at `when_ns`."""
+        return complete_count(self.opens, when_ns, self.calendar, self.duration)
+
+    def end(self, index: int) -> int:
+        """When bar `index` completed (ns)."""
+        return bar_end(self.calendar, int(self.opens[index]), self.duration)
 
 
 def _ns(when: datetime, name: str) -> int:
@@ -220,13 +234,14 @@ class PointInTimeFeed:
         return self._latest(symbol)[1]
 
     def latest_quote(self, symbol: str) -> Quote:
-        """Derived from the last completed bar: bid = ask = last = close, stamped at its close
-        (built once per bar: the paper broker is marked before every turn)."""
+        """Derived from the last completed bar: bid = ask = last = close, stamped when the
+        bar completed (built once per bar: the paper broker is marked before every turn)."""
         last, bar = self._latest(symbol)
         cached = self._last_quote.get(symbol)
         if cached is not None and cached[0] == last:
             return cached[1]
-        closed = bar.timestamp + self._base.to_pytimedelta()
+        end = self._series(symbol, self.timeframe).end(last)
+        closed = pd.Timestamp(end, unit="ns", tz="UTC").to_pydatetime()
         quote = Quote(symbol=symbol, timestamp=closed, bid=bar.close, ask=bar.close, last=bar.close)
         self._last_quote[symbol] = (last, quote)
         return quote
@@ -249,9 +264,14 @@ class PointInTimeFeed:
         return last, bar
 
     def _visible(self, series: _Series) -> int:
-        """How many bars have open + duration <= now."""
-        horizon = _ns(self.clock.now(), "clock.now()") - series.duration
-        return int(np.searchsorted(series.opens, horizon, side="right"))
+        """How many bars are complete at now."""
+        return series.complete_at(_ns(self.clock.now(), "clock.now()"))
+
+    def completed_after(self, symbol: str, timeframe: str, after: datetime) -> pd.DataFrame:
+        """Bars completed in (after, now]: what became known since `after`."""
+        series = self._series(symbol, timeframe)
+        first = series.complete_at(_ns(after, "after"))
+        return series.frame.iloc[first : max(first, self._visible(series))]
 
     def _series(self, symbol: str, timeframe: str) -> _Series:
         key = (symbol, timeframe)
@@ -274,4 +294,7 @@ class PointInTimeFeed:
         if duration != self._base:
             frame = resample(frame, duration)
             log.debug("resampled %s %s -> %s: %d bars", symbol, self.timeframe, name, len(frame))
-        return _Series.of(frame, duration)
+        # the session rule holds for the source's own daily bars; a daily bar resampled from
+        # intraday ones may hold bars after the close (extended hours): open + duration
+        calendar = self.source.asset(symbol).calendar if duration == self._base else CRYPTO
+        return _Series.of(frame, duration, calendar)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import exchange_calendars
 import pandas as pd
 import pytest
 from tests.integration.battle.models import (
@@ -45,8 +46,11 @@ def test_no_tool_returns_data_stamped_after_the_tick(store, monkeypatch):
     board = run_battle(config, store, run_id="peek", backends=factory(models))
     assert board.samples[0].scores[0].failures == 0
     assert served
+    closes = exchange_calendars.get_calendar("XNYS").schedule["close"]  # an own oracle
     for now, last_open, _ in served:  # every frame any tool or snapshot read
-        assert last_open is None or last_open + pd.Timedelta(days=1) <= pd.Timestamp(now)
+        if last_open is not None:  # a daily bar is complete at its session's close
+            complete = closes.loc[last_open.tz_localize(None)]
+            assert complete <= pd.Timestamp(now)
     log = decision_log(store, "peek.s1.c0")
     results = [t for entry in log for t in entry["tool_calls"]]
     assert {t["name"] for t in results} >= {"get_bars", "get_quote", "run_backtest"}

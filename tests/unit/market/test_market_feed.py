@@ -41,12 +41,14 @@ def test_bundled_source(bundled_source: HistoricalSource) -> None:
 
 
 def test_bar_visible_only_once_complete(bundled_source: HistoricalSource) -> None:
-    bar_open = _at("2010-06-01")
-    clock = ReplayClock(bar_open + DAY - timedelta(microseconds=1))
+    """A daily bar of an exchange-traded series is complete at its session's close (20:00Z
+    on 2010-06-01, EDT), not at the next midnight."""
+    bar_open, close = _at("2010-06-01"), _at("2010-06-01") + timedelta(hours=20)
+    clock = ReplayClock(close - timedelta(microseconds=1))
     feed = PointInTimeFeed(bundled_source, clock)
     assert feed.get_bars("SPX").index[-1] == _at("2010-05-28")
     assert feed.latest_bar("SPX").timestamp == _at("2010-05-28")
-    clock.advance_to(bar_open + DAY)
+    clock.advance_to(close)
     assert feed.get_bars("SPX").index[-1] == bar_open
     bar = feed.latest_bar("SPX")
     row = bundled_source.frame("SPX").loc[bar_open]
@@ -54,7 +56,26 @@ def test_bar_visible_only_once_complete(bundled_source: HistoricalSource) -> Non
     assert float(bar.high) == row["high"] and float(bar.volume) == row["volume"]
     quote = feed.latest_quote("SPX")
     assert quote.bid == quote.ask == quote.last == bar.close
-    assert quote.timestamp == bar_open + DAY
+    assert quote.timestamp == close
+    after = feed.completed_after("SPX", "1Day", close - timedelta(hours=1))
+    assert list(after.index) == [bar_open]
+    assert feed.completed_after("SPX", "1Day", close).empty
+
+
+def test_daily_bars_of_early_closes_and_round_the_clock_assets() -> None:
+    frame = HistoricalSource.bundled(["SPX"]).frame("SPX")
+    assets = {
+        "SPX": Asset(symbol="SPX", calendar="XNYS"),
+        "SYN-C": Asset(symbol="SYN-C", calendar="24/7"),
+    }
+    source = HistoricalSource({"SPX": frame, "SYN-C": frame}, assets)
+    eve = _at("2018-12-24")  # the NYSE closed at 13:00 ET = 18:00Z
+    clock = ReplayClock(eve + timedelta(hours=18))
+    feed = PointInTimeFeed(source, clock)
+    assert feed.latest_bar("SPX").timestamp == eve
+    assert feed.latest_bar("SYN-C").timestamp == _at("2018-12-21")  # complete at midnight
+    clock.advance_to(eve + DAY)
+    assert feed.latest_bar("SYN-C").timestamp == eve
 
 
 def test_end_after_now_is_clipped_and_start_respected(bundled_source: HistoricalSource) -> None:

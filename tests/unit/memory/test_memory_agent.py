@@ -21,7 +21,6 @@ from tradepit.memory.errors import MemoryUnavailableError
 from tradepit.memory.models import Kind
 
 START, END = datetime(2018, 10, 1, tzinfo=UTC), datetime(2018, 10, 19, 22, tzinfo=UTC)
-DAY = pd.Timedelta(days=1)
 
 
 @pytest.fixture
@@ -33,9 +32,10 @@ def memory(tmp_path, embedding):
 
 
 def _close_by(symbol: str, when: datetime) -> float:
-    """The close of the last bundled bar complete at `when` (computed from the source)."""
+    """The close of the last bundled bar complete at `when`, a session's close (the cycles
+    run at the close, when that day's bar is complete), computed from the source."""
     frame = bundled_source().frame(symbol)
-    return float(frame[frame.index + DAY <= pd.Timestamp(when)]["close"].iloc[-1])
+    return float(frame[frame.index <= pd.Timestamp(when).normalize()]["close"].iloc[-1])
 
 
 def _run(tmp_path, memory, backend, symbols=("SPX",), end=END):
