@@ -110,11 +110,14 @@ def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> O
 def check(deps: AgentDeps, request: OrderRequest, *, closing: bool = False) -> RiskVerdict:
     """Run `request` through the gate with the account, positions netted with open orders
     and the market context (prices and daily returns of every symbol involved). Unless it
-    is `closing` a whole position (the close cancels the exit legs), SharesHeldError when
-    it would use shares its position's exit legs hold (`check_available`)."""
+    is `closing` a whole position (the close cancels the symbol's open orders first, so the
+    gate sees none of them), SharesHeldError when it would use shares its position's exit
+    legs hold (`check_available`)."""
     account = deps.broker.get_account()
     held, open_orders = deps.broker.get_positions(), deps.broker.list_orders("open")
-    if not closing:
+    if closing:
+        open_orders = [o for o in open_orders if o.symbol != request.symbol]
+    else:
         check_available(request, held, open_orders)
     positions = net_positions(deps, held, open_orders)
     context = market_context(deps, {request.symbol, *(p.symbol for p in positions)})
@@ -150,9 +153,12 @@ def check_available(
 
 
 def estimated_notional(deps: AgentDeps, verdict: RiskVerdict) -> Decimal:
-    """Dollar value of what would be sent (the adjusted request when approved)."""
+    """Dollar value of what would be sent (the adjusted request when approved), at the
+    higher of its own price and where it fills: a sell limit far under the market fills at
+    the market, and is worth that much."""
     request = verdict.adjusted_request or verdict.request
-    ref = order_price(request, last_price(deps, request.symbol))
+    last = last_price(deps, request.symbol)
+    ref = max(order_price(request, last), expected_fill_price(request, last))
     if request.qty is not None:
         return (request.qty * ref).quantize(Decimal("0.01"))
     return request.notional or Decimal(0)

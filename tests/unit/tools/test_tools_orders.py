@@ -243,6 +243,37 @@ def test_close_position_cancels_additions_and_closes_what_is_held(
     assert market.broker.get_position("MSFT") is None
 
 
+def test_close_position_sells_everything_a_pending_exit_would_have_left(
+    call: Caller, market: Market
+) -> None:
+    call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 10})
+    market.step()
+    for leg in market.broker.list_orders("open"):
+        call("cancel_order", {"order_id": leg.id})
+    high = round(last(market, "MSFT") * 1.2, 2)
+    exit_ = call("place_order", {"symbol": "MSFT", "side": "sell", "qty": 4, "type": "limit",
+                                 "limit_price": high})  # fmt: skip
+    call.deps.cycle += 1
+    out = call("close_position", {"symbol": "MSFT"})
+    assert out["outcome"] == "submitted" and out["order"]["qty"] == 10  # not 6
+    assert market.broker.get_order(exit_["order"]["id"]).status is OrderStatus.CANCELED
+    market.step()
+    assert market.broker.get_position("MSFT") is None
+
+
+def test_a_sell_limit_under_the_market_is_valued_at_the_market(
+    call: Caller, market: Market
+) -> None:
+    """It fills at the market at once, so that is what it is worth (the approval threshold
+    reads this figure)."""
+    args = {"symbol": "MSFT", "side": "sell", "qty": 20, "type": "limit", "limit_price": 1}
+    out = call("check_risk", args)["risk"]
+    assert out["est_notional"] == pytest.approx(20 * last(market, "MSFT"), abs=0.01)
+    high = round(last(market, "MSFT") * 1.2, 2)  # a resting sell limit: worth its limit
+    resting = call("check_risk", args | {"limit_price": high})["risk"]
+    assert resting["est_notional"] == pytest.approx(20 * high, abs=0.01)
+
+
 def test_a_partial_exit_may_not_use_shares_its_exit_legs_hold(call: Caller, market: Market) -> None:
     """Long 10 with a stop and a target for 10: selling 4 beside them would leave legs that
     sell 10 and overshoot into a short; a broker refuses it (Alpaca: insufficient qty)."""
