@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -57,7 +58,13 @@ def ask(
     """One chat turn: ask about quotes, indicators, the portfolio, backtests, or place orders."""
     from tradepit.bootstrap import open_app
 
-    if (text is None) == (not (approve or reject)):
+    if approve and reject:
+        err.print("[bold red]error:[/] --approve or --reject, not both")
+        raise typer.Exit(2)
+    if text is not None and (approve or reject):
+        err.print("[bold red]error:[/] --approve / --reject answer the pending order: no message")
+        raise typer.Exit(2)
+    if text is None and not (approve or reject):
         err.print("[bold red]error:[/] give a message, or --approve / --reject")
         raise typer.Exit(2)
     with _errors(), open_app(_settings(), model=model) as app:
@@ -92,7 +99,9 @@ def run(
     ] = None,
     once: Annotated[bool, typer.Option(help="Run the next cycle only.")] = False,
     start: Annotated[str | None, typer.Option(help="Replay start date (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option(help="Replay / live end date (YYYY-MM-DD).")] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last date of a replay / live run (YYYY-MM-DD), included.")
+    ] = None,
     speed: Annotated[float, typer.Option(help="Replay speed-up; 0 = no waiting.")] = 0.0,
     cycles: Annotated[int | None, typer.Option(help="Stop after this many cycles.", min=1)] = None,
     run_id: Annotated[str | None, typer.Option(help="Run id (same id = resume).")] = None,
@@ -129,7 +138,9 @@ def run(
             confirm_live,
         )  # fmt: skip
         runner = _run_live if live else _run_replay
-        result, account = runner(settings, options, _date(start), _date(end), speed)
+        last_day = _date(end)  # inclusive, as in `battle`: the end date's session runs
+        until = None if last_day is None else last_day + timedelta(days=1)
+        result, account = runner(settings, options, _date(start), until, speed)
     out.print(
         f"run {result.run_id}: {result.cycles} cycle(s) this time, status {result.status}, "
         f"equity {account.equity:,.2f} (cash {account.cash:,.2f})"
@@ -218,9 +229,11 @@ def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float)
 
 
 def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
-    """Run the loop with stop handlers (and notifications when asked for)."""
+    """Run the loop with stop handlers (and notifications when asked for); a paper ledger
+    is saved with its last marks when the loop ends."""
     from tradepit.agent.loop import RunLoop, install_stop_handlers
     from tradepit.agent.schedule import LivePacer
+    from tradepit.broker import PaperBroker
 
     stop = threading.Event()
     restore = install_stop_handlers(stop)
@@ -231,7 +244,10 @@ def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
             plan, app.service, app.clock, app.feed, app.broker, app.store, stop, _on_cycle,
             pacer=pacer, fills=fills, account_id=app.account_id, observers=observers,
         )  # fmt: skip
-        return loop.run()
+        result = loop.run()
+        if isinstance(app.broker, PaperBroker):
+            app.broker.save()
+        return result
     finally:
         restore()
         if publisher is not None:

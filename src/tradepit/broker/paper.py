@@ -364,6 +364,12 @@ class PaperBroker:
         with self._lock:
             return build_snapshot(self._state, self._clock.now(), changed_only)
 
+    def save(self) -> None:
+        """Save the ledger now, marks included (a mark alone is not saved: the last prices
+        of an account that stops are, so `tradepit account` shows what the run ended with)."""
+        with self._lock:
+            self._commit()
+
     def _commit(self) -> None:
         state = self._state
         if self._store is not None:

@@ -9,6 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from tradepit.bootstrap import bundled_source
 from tradepit.cli_agent import register
 
 runner = CliRunner()
@@ -69,6 +70,17 @@ def test_big_order_waits_for_approval_across_invocations(cli):
     approved = cli("ask", "--approve", "--json")
     assert json.loads(approved.stdout)["actions"] == {"MSFT": "buy"}
     assert cli("ask", "--approve").exit_code == 1  # nothing left to approve
+
+
+def test_approve_and_reject_together_send_nothing(cli):
+    waiting = json.loads(cli("ask", "buy 20 MSFT", "--json").stdout)
+    assert waiting["status"] == "awaiting_approval", waiting
+    both = cli("ask", "--approve", "--reject")
+    assert both.exit_code == 2 and "not both" in both.stderr
+    with_text = cli("ask", "--approve", "buy 1 MSFT")
+    assert with_text.exit_code == 2 and "no message" in with_text.stderr
+    rejected = json.loads(cli("ask", "--reject", "--json").stdout)
+    assert rejected["actions"] == {"MSFT": "rejected_by_user"}  # it was still pending
 
 
 def test_halt_and_resume(cli):
@@ -155,7 +167,10 @@ def test_broker_commands_show_a_runs_paper_account(tmp_path, monkeypatch):
     equity = ran.stdout.split("equity ", 1)[1].split(" ", 1)[0].replace(",", "")
     account = json.loads(cli("account", "--run", run_id, "--json").stdout)
     assert account["id"] == f"paper-{run_id}"
-    assert round(float(account["equity"]), 2) == float(equity)
+    assert round(float(account["equity"]), 2) == float(equity)  # the last marks were saved
+    held = json.loads(cli("positions", "--run", run_id, "--json").stdout)
+    last_close = bundled_source().frame("SPX")["close"].iloc[-1]
+    assert held and all(float(p["market_price"]) == pytest.approx(last_close) for p in held)
     orders = json.loads(cli("orders", "--run", run_id, "--status", "all", "--json").stdout)
     assert orders and {o["status"] for o in orders} & {"filled"}
     assert cli("orders", "--status", "all").stdout.strip() == "No orders."  # the chat's
