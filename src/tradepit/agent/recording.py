@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ORDER_TOOLS = frozenset({"place_order", "close_position", "cancel_order"})
 _PLACED = frozenset({"submitted", "filled", "duplicate"})
+_NOT_SENT = frozenset({"denied", "rejected", "failed", "rejected_by_user"})
 _KINDS = {"chat": RunKind.CHAT, "cycle": RunKind.CYCLE, "battle": RunKind.BATTLE}
 
 
@@ -174,9 +175,11 @@ def build_decisions(
     aborted = outcome.get("status") == "aborted"
     steps = list(state.get("steps") or [])
     actions: dict[str | None, str] = {}
-    for step in steps:
+    for step in steps:  # the last order that went out wins over a later one that did not
         if step.get("name") in ORDER_TOOLS:
-            actions[step.get("symbol")] = step_action(step)
+            symbol, action = step.get("symbol"), step_action(step)
+            if action not in _NOT_SENT or actions.get(symbol, "failed") in _NOT_SENT:
+                actions[symbol] = action
     if deps.mode == "chat":
         symbols: list[str | None] = list(actions) or ([None] if aborted else [])
     else:

@@ -64,6 +64,26 @@ def test_chat_turns_without_orders_are_not_decisions(world: World):
     assert payload["outcome"]["error_type"] == "E"
 
 
+def test_a_cycles_action_is_the_order_that_went_out(world: World):
+    """Halted: the close passes the gate, the reverse entry is denied. The account was
+    closed, so the decision says close (the denial stays in the payload), not denied."""
+    deps = world.deps(mode="cycle", run_id="r", cycle=1, symbols=("SPX",))
+    closed = _step("close_position", output={"outcome": "submitted"})
+    denied = _step("place_order", output={"outcome": "denied_by_risk"})
+    sold = _step("place_order", output={"outcome": "submitted", "order": {"side": "sell"}})
+
+    def action(*steps):
+        state = {"outcome": {"status": "answered"}, "answer": "", "steps": list(steps)}
+        [(decision, _)] = build_decisions(deps, state, "m")
+        return decision.action
+
+    assert action(closed, denied) == "close"
+    assert action(denied, closed) == "close"
+    assert action(closed, sold) == "sell"
+    assert action(denied) == "denied"
+    assert action(_step("place_order", ok=False), denied) == "denied"
+
+
 def test_request_key_ignores_the_system_prompt():
     a = [{"role": "system", "content": "t=1"}, {"role": "user", "content": "hi"}]
     b = [{"role": "system", "content": "t=2"}, {"role": "user", "content": "hi"}]

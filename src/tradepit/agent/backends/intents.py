@@ -26,7 +26,7 @@ CAPABILITIES = (
     "indicators: 'what is the RSI of SPX', 'SMA 50 and MACD of MSFT'",
     "portfolio: 'how is my portfolio doing', 'positions', 'open orders'",
     "backtests: 'backtest supertrend on SPX since 2010'",
-    "orders: 'buy 10 MSFT with a 2% stop', 'sell 5 SPX at limit 2500 take profit 2700'",
+    "orders: 'buy 10 MSFT with a 2% stop', 'sell 5 SPX at limit 2550 take profit 2300'",
     "'cancel <order id>', 'close MSFT', 'close all'",
     "strategy signals and settings: 'signal for SPX', 'supertrend settings'",
     "'explain the last decision'",
