@@ -56,9 +56,8 @@ def cancel_open_orders(deps: AgentDeps, symbol: str) -> list[Order]:
 
 
 def close_position(deps: AgentDeps, args: ClosePositionInput) -> PlaceOrderOutput:
-    """Close a whole position now: cancels all of the symbol's open orders (unfilled entries,
-    stops, targets, limits), then a market order for what is held (fills at the next bar's
-    open). Reports the broker's state."""
+    """Close a whole position: cancels the symbol's open orders, then a market order for
+    what is held (fills at the next bar's open); the broker's state."""
     symbol = resolve_symbol(deps, args.symbol)
     cid = deps.client_order_id(symbol, "close")
     existing = deps.broker.get_order_by_client_id(cid)
