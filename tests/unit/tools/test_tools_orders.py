@@ -228,35 +228,27 @@ def test_close_position_cancels_unfilled_entries(call: Caller, market: Market) -
     assert market.broker.get_position("MSFT") is None and market.broker.get_fills() == []
 
 
-def test_close_position_cancels_additions_and_closes_what_is_held(
-    call: Caller, market: Market
+@pytest.mark.parametrize(
+    ("side", "qty", "factor"),
+    [("buy", 5, 0.9), ("sell", 4, 1.2)],  # an unfilled addition; a resting partial exit
+    ids=["addition", "exit"],
+)
+def test_close_position_sells_what_is_held_whatever_is_pending(
+    call: Caller, market: Market, side: str, qty: int, factor: float
 ) -> None:
-    call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 10})
-    market.step()
-    call.deps.cycle += 1
-    more = call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 5, "type": "limit",
-                                "limit_price": round(last(market, "MSFT") * 0.9, 2)})  # fmt: skip
-    out = call("close_position", {"symbol": "MSFT"})
-    assert out["outcome"] == "submitted" and out["order"]["qty"] == 10  # not 15
-    assert market.broker.get_order(more["order"]["id"]).status is OrderStatus.CANCELED
-    market.step()
-    assert market.broker.get_position("MSFT") is None
-
-
-def test_close_position_sells_everything_a_pending_exit_would_have_left(
-    call: Caller, market: Market
-) -> None:
+    """Long 10 with a pending order: the close cancels it and sells exactly 10 (with the
+    addition it sold 15 and went short; with the exit it sold 6 and left 4)."""
     call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 10})
     market.step()
     for leg in market.broker.list_orders("open"):
         call("cancel_order", {"order_id": leg.id})
-    high = round(last(market, "MSFT") * 1.2, 2)
-    exit_ = call("place_order", {"symbol": "MSFT", "side": "sell", "qty": 4, "type": "limit",
-                                 "limit_price": high})  # fmt: skip
     call.deps.cycle += 1
+    price = round(last(market, "MSFT") * factor, 2)
+    pending = call("place_order", {"symbol": "MSFT", "side": side, "qty": qty, "type": "limit",
+                                   "limit_price": price})  # fmt: skip
     out = call("close_position", {"symbol": "MSFT"})
-    assert out["outcome"] == "submitted" and out["order"]["qty"] == 10  # not 6
-    assert market.broker.get_order(exit_["order"]["id"]).status is OrderStatus.CANCELED
+    assert out["outcome"] == "submitted" and out["order"]["qty"] == 10
+    assert market.broker.get_order(pending["order"]["id"]).status is OrderStatus.CANCELED
     market.step()
     assert market.broker.get_position("MSFT") is None
 
