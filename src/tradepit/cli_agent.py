@@ -320,13 +320,14 @@ def _set_state(state: str, reason: str, run_id: str | None) -> None:
                 raise ConfigError(f"no run {run_id!r} (recent runs: {recent})")
             scope = run_id or GLOBAL_SCOPE
             store.set_trading_flag(scope, TradingState(state), reason, SystemClock().now())
-            still = [s for s in store.halted_scopes() if s != GLOBAL_SCOPE]
+            still = [s for s in store.halted_scopes() if s != scope]
         finally:
             store.close()
     out.print(f"trading {state} ({scope})")
     if state == "active" and still:
-        runs = ", ".join(still)
-        err.print(f"note: still halted on their own: {runs} (tradepit resume --run-id RUN)")
+        how = {GLOBAL_SCOPE: "everywhere (tradepit resume)"}
+        halted = ", ".join(how.get(s, f"{s} (tradepit resume --run-id {s})") for s in still)
+        err.print(f"note: still halted: {halted}")
 
 
 def register(app: typer.Typer) -> None:

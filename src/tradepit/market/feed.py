@@ -3,7 +3,7 @@
 `PointInTimeFeed` implements `tradepit.domain.ports.MarketData` and only ever returns
 COMPLETED bars: a bar with open time t and duration d is visible once t + d <= clock.now(),
 except the source's own daily bars of an exchange-traded asset, which are complete at their
-session's close (`sessions.daily_bar_ends`): a cycle at the close sees that day's bar.
+session's close (`sessions.bar_end`): a cycle at the close sees that day's bar.
 Coarser timeframes are resampled from the source's base bars (cached per symbol and
 timeframe). Quotes are derived from the last completed bar (bid = ask = last = close,
 stamped when the bar completed): there is no order book in historical data.

@@ -101,9 +101,13 @@ def test_halt_one_run_needs_a_run_that_exists(cli):
     assert halted.exit_code == 0 and f"trading halted ({run_id})" in halted.stdout
     everywhere = cli("resume")  # lifts the global switch only: the run's own stays on
     assert "trading active (global)" in everywhere.stdout
-    assert f"still halted on their own: {run_id}" in everywhere.stderr
+    note = " ".join(everywhere.stderr.split())  # rich wraps long lines
+    assert f"still halted: {run_id} (tradepit resume --run-id {run_id})" in note
     lifted = cli("resume", "--run-id", run_id)
     assert lifted.exit_code == 0 and "still halted" not in lifted.stderr
+    cli("halt")
+    one = cli("resume", "--run-id", run_id)  # the global switch still holds it
+    assert "still halted: everywhere (tradepit resume)" in one.stderr
 
 
 def test_run_once_then_the_next_cycle(cli):
