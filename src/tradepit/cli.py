@@ -174,6 +174,7 @@ def backtest(
 ) -> None:
     """Backtest a strategy through the paper broker (event path)."""
     from tradepit.backtest.event import BacktestConfig, run_backtest
+    from tradepit.market.timeframe import data_timeframe
     from tradepit.strategies import build_params, get_strategy, parse_param_pairs
 
     with _errors():
@@ -186,6 +187,7 @@ def backtest(
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,
             fractional=fractional,
+            timeframe=data_timeframe({asset.symbol: bars}),
         )
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
             result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)

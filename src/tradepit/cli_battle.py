@@ -73,7 +73,8 @@ def _day(text: str | None, name: str, end: bool = False) -> Any:
 
 
 def _window(symbols: list[str], data: dict[str, str], start: Any, end: Any) -> tuple[Any, Any]:
-    from tradepit.battle.market import data_timeframe, default_window, load_frames
+    from tradepit.battle.market import default_window, load_frames
+    from tradepit.market.timeframe import data_timeframe
 
     if start is not None and end is not None:
         return start, end

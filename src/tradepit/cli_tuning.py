@@ -14,6 +14,8 @@ import typer
 from rich.table import Table
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from tradepit.backtest.event import BacktestConfig
     from tradepit.backtest.optimize import OptimizeResult
     from tradepit.backtest.walkforward import WalkForwardResult
@@ -46,10 +48,17 @@ STORAGE_HELP = (
 Report = Annotated[Path | None, typer.Option(help="Write a self-contained HTML report here.")]
 
 
-def _config(cash: float, commission: float, slippage_bps: float) -> BacktestConfig:
+def _config(
+    cash: float, commission: float, slippage_bps: float, bars: pd.DataFrame
+) -> BacktestConfig:
+    """The backtest settings, at the bars' own timeframe (returns are annualised by it)."""
     from tradepit.backtest.event import BacktestConfig
+    from tradepit.market.timeframe import data_timeframe
 
-    return BacktestConfig(cash=cash, commission_pct=commission, slippage_bps=slippage_bps)
+    return BacktestConfig(
+        cash=cash, commission_pct=commission, slippage_bps=slippage_bps,
+        timeframe=data_timeframe({"bars": bars}),
+    )  # fmt: skip
 
 
 def _spec(objective: str, mdd_weight: float, min_trades: int):
@@ -98,7 +107,7 @@ def optimize(
         fixed = parse_param_pairs(param or [])
         bars, asset = base._load(symbol, data, start, end)
         url = storage or default_storage_url(settings.home)
-        config = _config(cash, commission, slippage_bps)
+        config = _config(cash, commission, slippage_bps, bars)
         with base._progress(f"tuning {strat.name} on {asset.symbol}", True) as progress:
             result = run_optimize(
                 strat, bars, asset.symbol, trials=trials, spec=spec, storage=url,
@@ -222,7 +231,7 @@ def walkforward(
                 strat, bars, asset.symbol, train=train, test=test, step=step,
                 anchored=anchored, trials=trials, spec=spec, seed=seed,
                 fixed=parse_param_pairs(param or []),
-                config=_config(cash, commission, slippage_bps), asset=asset,
+                config=_config(cash, commission, slippage_bps, bars), asset=asset,
                 overfit_ratio=overfit_ratio, progress=progress,
             )  # fmt: skip
         payload = result.to_dict()

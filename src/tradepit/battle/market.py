@@ -25,7 +25,7 @@ from tradepit.domain.errors import ConfigError
 from tradepit.domain.models import Asset, Bar, Quote
 from tradepit.domain.ports import Clock, MarketData
 from tradepit.market import HistoricalSource, PointInTimeFeed, load_ohlcv
-from tradepit.market.timeframe import CRYPTO_CALENDAR, canonical_timeframe, parse_timeframe
+from tradepit.market.timeframe import CRYPTO_CALENDAR, parse_timeframe
 
 DAY = pd.Timedelta(days=1)
 
@@ -45,19 +45,6 @@ def load_frames(
         frame.attrs = {}
         frames[symbol], assets[symbol] = frame, origin.asset(symbol)  # type: ignore[union-attr]
     return frames, assets
-
-
-def data_timeframe(frames: Mapping[str, pd.DataFrame]) -> str:
-    """The bar duration of the data (the smallest spacing of any series)."""
-    spacing = min(
-        pd.Timedelta(int(np.diff(f.index.as_unit("ns").asi8).min()), "ns")
-        for f in frames.values()
-        if len(f) > 1
-    )
-    for unit, name in ((pd.Timedelta(days=1), "Day"), (pd.Timedelta(hours=1), "Hour")):
-        if spacing >= unit and spacing % unit == pd.Timedelta(0):
-            return canonical_timeframe(f"{spacing // unit}{name}")
-    return canonical_timeframe(f"{max(1, spacing // pd.Timedelta(minutes=1))}Min")
 
 
 def default_window(frames: Mapping[str, pd.DataFrame], timeframe: str) -> tuple[datetime, datetime]:

@@ -42,7 +42,6 @@ from tradepit.battle.market import (
     Market,
     build_market,
     check_coverage,
-    data_timeframe,
     load_frames,
     schedule,
 )
@@ -56,7 +55,7 @@ from tradepit.clock import SystemClock
 from tradepit.config import Settings
 from tradepit.domain.errors import ConfigError, TradepitError
 from tradepit.domain.models import exact_decimal
-from tradepit.market.timeframe import parse_timeframe
+from tradepit.market.timeframe import data_timeframe, parse_timeframe
 from tradepit.risk import RiskGate, RiskLimits
 from tradepit.storage import RunKind, RunStatus, Store
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 _PATTERN = re.compile(r"^\s*(\d+)\s*([A-Za-z]+)\s*$")
@@ -104,3 +106,16 @@ def annualisation_factor(calendar: str, timeframe: str | pd.Timedelta) -> float:
         return TRADING_DAYS_PER_YEAR / (delta / DAY)
     session = pd.Timedelta(hours=SESSION_HOURS[calendar])
     return float(TRADING_DAYS_PER_YEAR * math.ceil(session / delta))
+
+
+def data_timeframe(frames: Mapping[str, pd.DataFrame]) -> str:
+    """The bar duration of the data (the smallest spacing of any series)."""
+    spacing = min(
+        pd.Timedelta(int(np.diff(f.index.as_unit("ns").asi8).min()), "ns")
+        for f in frames.values()
+        if len(f) > 1
+    )
+    for unit, name in ((pd.Timedelta(days=1), "Day"), (pd.Timedelta(hours=1), "Hour")):
+        if spacing >= unit and spacing % unit == pd.Timedelta(0):
+            return canonical_timeframe(f"{spacing // unit}{name}")
+    return canonical_timeframe(f"{max(1, spacing // pd.Timedelta(minutes=1))}Min")

@@ -9,8 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from tradepit.battle.config import BattleConfig, check_run_id, competitor_run
-from tradepit.battle.market import data_timeframe, split
+from tradepit.battle.market import split
 from tradepit.domain.errors import ConfigError
+from tradepit.market.timeframe import data_timeframe
 
 A, B = datetime(2017, 1, 2, tzinfo=UTC), datetime(2017, 6, 1, tzinfo=UTC)
 

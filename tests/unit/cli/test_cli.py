@@ -205,3 +205,23 @@ def test_strategies_lists_all():
         "ensemble",
     ):
         assert name in result.stdout
+
+
+def test_backtest_on_hourly_bars_runs_at_their_timeframe(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from tradepit.market.timeframe import annualisation_factor
+
+    when = pd.date_range("2020-01-01", periods=600, freq="h")
+    close = 100 + np.cumsum(np.random.default_rng(1).normal(0, 0.5, len(when)))
+    frame = pd.DataFrame({"Datetime": when, "Open": close, "High": close + 0.5,
+                          "Low": close - 0.5, "Close": close, "Volume": 1000})  # fmt: skip
+    path = tmp_path / "hourly.csv"
+    frame.to_csv(path, index=False)
+    result = run("backtest", "--strategy", "sma_cross", "--data", str(path), "--json")
+    assert result.exit_code == 0, result.output  # it failed: "clock cannot go back"
+    out = json.loads(result.stdout)
+    years = len(when) / annualisation_factor("XNYS", "1Hour")  # not 600 trading days
+    growth = out["end_equity"] / out["start_equity"]
+    assert out["cagr_pct"] == pytest.approx(100 * (growth ** (1 / years) - 1), rel=0.02)
