@@ -192,6 +192,15 @@ def test_chat_backtest(backend, chat_deps: AgentDeps) -> None:
     unknown = chat(backend, chat_deps, "backtest rsi on MSFT since 2012")
     assert "unknown strategy 'rsi'" in unknown and "rsi_divergence" in unknown
     assert "Backtest of" not in unknown  # not another strategy in its place
+    tuned = chat(backend, chat_deps, "backtest sma cross on SPX with fast 20 and slow 50")
+    assert "fast 20, slow 50; built-in defaults + overrides" in tuned
+
+
+def test_chat_order_without_a_quantity_asks_for_one(backend, chat_deps: AgentDeps) -> None:
+    for text in ("buy MSFT", "buy -5 MSFT"):
+        answer = chat(backend, chat_deps, text)
+        assert answer.startswith("How much?") and "'buy 10 MSFT'" in answer
+    assert chat_deps.broker.list_orders("all") == []
 
 
 def test_chat_cancel_and_close_all(backend, chat_deps: AgentDeps, market: Market) -> None:

@@ -17,8 +17,8 @@ from tradepit.strategies import STRATEGIES
 
 Kind = Literal[
     "help", "unknown", "quote", "indicators", "account", "positions", "orders", "portfolio",
-    "backtest", "order", "cancel", "cancel_all", "close", "close_all", "explain", "strategy",
-    "signal",
+    "backtest", "order", "order_qty", "cancel", "cancel_all", "close", "close_all", "explain",
+    "strategy", "signal",
 ]  # fmt: skip
 
 CAPABILITIES = (
@@ -150,6 +150,18 @@ def _backtest_strategy(lowered: str, symbol: str | None) -> str:
     return "supertrend"
 
 
+def _backtest_params(lowered: str, strategy: str) -> dict[str, float]:
+    """Numeric parameters of `strategy` the request sets: "fast 20", "slow=50", "rsi length
+    of 10" (never dropped silently: the backtest runs with them and says so)."""
+    known = STRATEGIES.get(strategy)
+    out: dict[str, float] = {}
+    for name in known.Params.model_fields if known else ():
+        words = name.replace("_", r"[ _]")
+        if m := re.search(rf"\b{words}\s*(?:=|:|of|at|to)?\s*{_NUMBER}", lowered):
+            out[name] = _num(m.group(1))
+    return out
+
+
 def _period(lowered: str) -> dict[str, str]:
     """start/end from "since 2010", "from 2010 to 2015", "in 2012", "2012-03-01".."""
     day = r"(\d{4}(?:-\d{2}-\d{2})?)"
@@ -205,6 +217,10 @@ def _order_symbol(text: str, at: int) -> str:
     return find_symbol(text[at:]) or ""
 
 
+_NO_QUANTITY = re.compile(
+    r"\s*(?:please\s+)?(buy|sell|short)\b(?!\s+(?:all|everything|and hold|& hold)\b)"
+)
+"""An order without a quantity above 0 ("buy MSFT", "buy -5 MSFT"): asked for, not guessed."""
 _STOP_WORDS = r"stop(?:[- ]loss)?|sl"
 _TARGET_WORDS = r"take[- ]profit|profit target|target|tp"
 
@@ -234,7 +250,8 @@ def parse_intent(text: str) -> Intent:
             "strategy": _backtest_strategy(lowered, symbol),
             "symbol": symbol or "",
         }
-        return Intent("backtest", args | _period(lowered))
+        params = _backtest_params(lowered, args["strategy"])
+        return Intent("backtest", args | _period(lowered) | ({"params": params} if params else {}))
     if _has(lowered, r"\bcancel\b"):
         if _has(lowered, r"\bcancel all\b", r"\ball (open )?orders\b"):
             return Intent("cancel_all", {"symbol": symbol} if symbol else {})
@@ -242,6 +259,9 @@ def parse_intent(text: str) -> Intent:
         return Intent("cancel", {"order_id": order_id.group(1)} if order_id else {})
     if order := _order(text, lowered):
         return order
+    if m := _NO_QUANTITY.match(lowered):
+        side = "buy" if m.group(1) == "buy" else "sell"  # no quantity above 0 was given
+        return Intent("order_qty", {"side": side, "symbol": symbol or ""})
     if _has(lowered, r"^\s*(close|flatten|exit)\b", r"^\s*sell\s+(all|everything)\b"):
         if _has(lowered, r"\ball\b", r"\beverything\b") and not symbol:
             return Intent("close_all")

@@ -176,6 +176,12 @@ class RulesBackend:
             return [], help_text()
         if intent.kind == "unknown":
             return [], help_text("I did not understand that. I can help with")
+        if intent.kind == "order_qty":
+            side, symbol = intent.args["side"], intent.args.get("symbol") or "MSFT"
+            return [], (
+                f"How much? Give a quantity above 0, for example '{side} 10 {symbol}' or "
+                f"'{side} $1,000 of {symbol}'. Nothing was sent."
+            )
         if intent.kind in _NEEDS_SYMBOL and not intent.args.get("symbol"):
             return [], "Which symbol do you mean? For example: 'price of MSFT'."
         if not steps:

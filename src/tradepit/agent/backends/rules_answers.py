@@ -152,9 +152,11 @@ def _orders(r: dict[str, Any]) -> str:
 
 
 def _backtest(r: dict[str, Any]) -> str:
+    values = ", ".join(f"{k} {v:g}" for k, v in r["params"].items() if not isinstance(v, bool))
+    source = f"{values}; {r['params_source']}" if values else r["params_source"]
     return (
         f"Backtest of {r['strategy']} on {r['symbol']} {r['start']}..{r['end']} "
-        f"({r['bars']} bars, {r['params_source']}): return {_signed(r.get('return_pct'))} vs "
+        f"({r['bars']} bars, {source}): return {_signed(r.get('return_pct'))} vs "
         f"buy-and-hold {_signed(r.get('buy_and_hold_pct'))}, CAGR {_signed(r.get('cagr_pct'))}, "
         f"Sharpe {r.get('sharpe')}, max drawdown {_signed(r.get('max_drawdown_pct'))}, "
         f"{r['trades']} trades, win rate {r.get('win_rate_pct')}%."
