@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tradepit.cli_common import cli_errors
+from tradepit.cli_common import Cash, check_cash, cli_errors
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
 app = typer.Typer(
@@ -160,7 +160,7 @@ def backtest(
     param: Annotated[list[str] | None, typer.Option(help="Strategy parameter name=value.")] = None,
     start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD).")] = None,
-    cash: float = 10_000.0,
+    cash: Cash = 10_000.0,
     commission: Annotated[
         float, typer.Option(help="Fraction of notional per fill (0.001 = 0.1%).")
     ] = 0.0,
@@ -182,7 +182,7 @@ def backtest(
         params = build_params(strat, parse_param_pairs(param or []))
         bars, asset = _load(symbol, data, start, end)
         config = BacktestConfig(
-            cash=cash,
+            cash=check_cash(cash),
             commission_pct=commission,
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,

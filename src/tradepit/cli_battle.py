@@ -124,10 +124,11 @@ def live_table(p: Progress) -> Table:
     return table
 
 
-def leaderboard_table(board: Leaderboard) -> Table:
-    first = board.samples[0]
-    title = f"Battle {board.run_id}: {first.start:%Y-%m-%d} .. {board.samples[-1].end:%Y-%m-%d}" + (
-        f" ({len(board.samples)} samples, sample 1 shown)" if len(board.samples) > 1 else ""
+def leaderboard_table(board: Leaderboard, sample: int = 1) -> Table:
+    """The leaderboard of one sample (1-based) with its own dates."""
+    first = board.samples[sample - 1]
+    title = f"Battle {board.run_id}: {first.start:%Y-%m-%d} .. {first.end:%Y-%m-%d}" + (
+        f" (sample {sample} of {len(board.samples)})" if len(board.samples) > 1 else ""
     )
     table = Table(title=title, header_style="bold")
     columns = (
@@ -207,8 +208,8 @@ def print_ablation(reports: Sequence[AblationReport]) -> None:
         )
 
 
-def _print_board(board: Leaderboard) -> None:
-    out.print(leaderboard_table(board))
+def _print_board(board: Leaderboard, sample: int = 1) -> None:
+    out.print(leaderboard_table(board, sample))
     if board.aggregates:
         out.print(aggregate_table(board))
     print_ablation(board.ablation)
@@ -454,8 +455,12 @@ def show(
         try:
             if competitor is None:
                 board = build_leaderboard(store, run)
+                if not 1 <= sample <= len(board.samples):
+                    raise ValueError(f"battle {run} has {len(board.samples)} sample(s)")
             else:
                 record = load_battle(store, run)
+                if not 1 <= sample <= len(record.samples):
+                    raise ValueError(f"battle {run} has {len(record.samples)} sample(s)")
                 c = record.competitor(competitor)
                 run_id, _ = competitor_ids(record, sample, c)
                 log = decision_log(store, run_id, cycle)
@@ -465,7 +470,7 @@ def show(
         if as_json:
             _emit(board.to_dict())
         else:
-            _print_board(board)
+            _print_board(board, sample)
         return
     if actions_only:
         log = [e for e in log if any(d["action"] != "hold" for d in e["decisions"])]

@@ -1,9 +1,10 @@
-"""Shared by the CLI modules: one-line errors and the process's settings."""
+"""Shared by the CLI modules: one-line errors, the process's settings, common options."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -13,6 +14,14 @@ from tradepit.config import Settings
 from tradepit.domain.errors import TradepitError
 
 err = Console(stderr=True)
+Cash = Annotated[float, typer.Option(help="Starting cash (above 0).")]
+
+
+def check_cash(cash: float) -> float:
+    """`--cash`, refused by name when not above 0 (ValueError: one line, exit 2)."""
+    if not cash > 0:
+        raise ValueError(f"--cash must be above 0, not {cash:g}")
+    return cash
 
 
 @contextmanager

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from tradepit.cli_common import Cash, check_cash
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -56,7 +58,7 @@ def _config(
     from tradepit.market.timeframe import data_timeframe
 
     return BacktestConfig(
-        cash=cash, commission_pct=commission, slippage_bps=slippage_bps,
+        cash=check_cash(cash), commission_pct=commission, slippage_bps=slippage_bps,
         timeframe=data_timeframe({"bars": bars}),
     )  # fmt: skip
 
@@ -81,7 +83,7 @@ def optimize(
     param: Fixed = None,
     start: Start = None,
     end: End = None,
-    cash: float = 10_000.0,
+    cash: Cash = 10_000.0,
     commission: Commission = 0.0,
     slippage_bps: float = 0.0,
     save: Annotated[
@@ -191,9 +193,11 @@ def walkforward(
     strategy: Strategy,
     symbol: Symbol = None,
     data: Data = None,
-    train: Annotated[int, typer.Option(help="Bars per train window.")] = 756,
-    test: Annotated[int, typer.Option(help="Bars per test window.")] = 252,
-    step: Annotated[int | None, typer.Option(help="Bars between windows (default: test).")] = None,
+    train: Annotated[int, typer.Option(help="Bars per train window.", min=1)] = 756,
+    test: Annotated[int, typer.Option(help="Bars per test window.", min=1)] = 252,
+    step: Annotated[
+        int | None, typer.Option(help="Bars between windows (default: test).", min=1)
+    ] = None,
     anchored: Annotated[
         bool, typer.Option(help="Train windows all start at the first bar.")
     ] = False,
@@ -208,7 +212,7 @@ def walkforward(
     param: Fixed = None,
     start: Start = None,
     end: End = None,
-    cash: float = 10_000.0,
+    cash: Cash = 10_000.0,
     commission: Commission = 0.0,
     slippage_bps: float = 0.0,
     as_json: Json = False,

@@ -79,3 +79,18 @@ def test_demo_battle(home, record_property):
     assert sum(s["trades"] for s in sample["scores"]) > 0
     report = home / "reports" / f"{board['run_id']}.html"
     assert board["report"] == str(report) and report.stat().st_size > 100_000
+
+
+def test_battle_show_picks_the_sample(home):
+    made = run(
+        "battle", "--models", "rules:supertrend,rules:sma_cross", "--symbols", "SPX",
+        "--start", "2017-09-01", "--end", "2017-10-31", "--windows", "2", "--run-id", "w2",
+        "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    first, second = json.loads(made.stdout)["samples"]
+    shown = " ".join(run("battle", "show", "w2", "--sample", "2").stdout.split())
+    assert f"Battle w2: {second['start'][:10]} .. {second['end'][:10]} (sample 2 of 2)" in shown
+    assert first["end"][:10] not in shown
+    wrong = run("battle", "show", "w2", "--sample", "5")
+    assert wrong.exit_code == 2 and "battle w2 has 2 sample(s)" in wrong.stderr

@@ -119,7 +119,7 @@ def test_backtest_on_user_csv(tmp_path):
         (["--strategy", "sma_cross", "--symbol", "SPX", "--param", "fast=abc"], "bad parameters"),
         (["--strategy", "sma_cross"], "exactly one of --symbol or --data"),
         (["--strategy", "buy_and_hold", "--symbol", "AAPL"], "AAPL is close-only"),
-        (["--strategy", "sma_cross", "--symbol", "SPX", "--cash", "0"], "starting_cash: Input"),
+        (["--strategy", "sma_cross", "--symbol", "SPX", "--cash", "-5"], "--cash must be above 0"),
     ],
 )
 def test_backtest_bad_input_is_one_clear_line(args, message):
@@ -225,3 +225,16 @@ def test_backtest_on_hourly_bars_runs_at_their_timeframe(tmp_path):
     years = len(when) / annualisation_factor("XNYS", "1Hour")  # not 600 trading days
     growth = out["end_equity"] / out["start_equity"]
     assert out["cagr_pct"] == pytest.approx(100 * (growth ** (1 / years) - 1), rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["optimize", "--cash", "0"], "--cash must be above 0, not 0"),
+        (["walkforward", "--step", "0"], "Invalid value for '--step'"),
+    ],
+)
+def test_tuning_sizes_below_their_minimum_are_refused_by_name(args, message):
+    command, *rest = args
+    result = runner.invoke(app, [command, "--strategy", "sma_cross", "--symbol", "SPX", *rest])
+    assert result.exit_code == 2 and message in result.stderr
