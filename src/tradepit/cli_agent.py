@@ -180,12 +180,19 @@ class _RunOptions:
 
 def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
     from tradepit.agent.loop import LoopPlan, default_run_id, replay_window
+    from tradepit.agent.schedule import ticks
     from tradepit.bootstrap import bundled_source, open_app
     from tradepit.clock import ReplayClock
+    from tradepit.domain.errors import ConfigError
     from tradepit.market import HistoricalSource
+    from tradepit.market.timeframe import parse_timeframe
 
     HistoricalSource.bundled(o.symbols)  # a close-only symbol: its own error, not "unknown"
     lo, hi = replay_window(bundled_source(), o.symbols, start, end)
+    step = parse_timeframe(o.interval)
+    if next(iter(ticks(lo, hi, step, o.calendar)), None) is None:
+        last = hi - timedelta(microseconds=1)  # the window ends at `hi`, exclusive of it
+        raise ConfigError(f"no {o.calendar} session from {lo:%Y-%m-%d} to {last:%Y-%m-%d}")
     rid = o.run_id or default_run_id(o.model, o.symbols, o.interval, lo)
     plan = LoopPlan(
         rid, o.model, o.symbols, o.interval, lo, hi, o.once, speed, o.cycles, o.calendar

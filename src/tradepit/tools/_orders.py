@@ -134,11 +134,13 @@ def check_available(
     position = next((p for p in positions if p.symbol == request.symbol), None)
     if position is None or request.qty is None or position.qty * request.side.sign >= 0:
         return
-    legs = [
+    unfilled = {o.id for o in open_orders if o.parent_id is None and o.filled_qty == 0}
+    legs = [  # the exit legs of filled entries: an unfilled entry's legs hold nothing yet
         order
         for order in open_orders
         if order.symbol == request.symbol and order.side is request.side and order.parent_id
-    ]
+        and order.parent_id not in unfilled
+    ]  # fmt: skip
     holding: dict[str, Decimal] = {}  # a bracket's two legs hold the same shares
     for leg in legs:
         holding[leg.parent_id] = max(holding.get(leg.parent_id, ZERO), leg.remaining_qty)

@@ -135,6 +135,9 @@ def test_run_bad_input_is_one_clear_line(cli):
     assert bad.exit_code == 2 and "unknown timeframe unit" in bad.stderr
     early = cli("run", "--symbols", "MSFT", "--start", "2018-06-01")
     assert early.exit_code == 1 and "covers" in early.stderr
+    holiday = cli("run", "--symbols", "SPX", "--start", "2018-07-04", "--end", "2018-07-04")
+    assert holiday.exit_code == 1
+    assert "no XNYS session from 2018-07-04 to 2018-07-04" in holiday.stderr
     close_only = cli("run", "--symbols", "SPX,AAPL", "--once")
     assert close_only.exit_code == 1 and "AAPL is close-only" in close_only.stderr
     assert cli("ask").exit_code == 2

@@ -196,6 +196,16 @@ def test_chat_backtest(backend, chat_deps: AgentDeps) -> None:
     assert "fast 20, slow 50; built-in defaults + overrides" in tuned
 
 
+def test_chat_close_with_only_pending_orders_names_all_it_canceled(
+    backend, chat_deps: AgentDeps
+) -> None:
+    chat(backend, chat_deps, "sell 2 MSFT limit 95")
+    chat(backend, chat_deps, "buy 2 MSFT limit 70")
+    answer = chat(backend, chat_deps, "close MSFT")
+    assert answer == "Nothing was held yet: canceled unfilled sell 2, buy 2."
+    assert chat_deps.broker.list_orders("open") == []
+
+
 def test_chat_order_without_a_quantity_asks_for_one(backend, chat_deps: AgentDeps) -> None:
     for text in ("buy MSFT", "buy -5 MSFT"):
         answer = chat(backend, chat_deps, text)

@@ -277,6 +277,14 @@ def test_a_partial_exit_may_not_use_shares_its_exit_legs_hold(call: Caller, mark
         assert refused.error_type == "SharesHeldError"
         assert "0 of 10 available" in refused.content and all(i in refused.content for i in legs)
     assert [o.id for o in market.broker.list_orders("open")] == legs  # nothing was sent
+    call.deps.cycle += 1  # an unfilled entry's own legs hold none of the 10 shares yet
+    more = call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 3, "type": "limit",
+                                "limit_price": round(last(market, "MSFT") * 0.9, 2)})  # fmt: skip
+    its_legs = {o.id for o in market.broker.list_orders("open")} - {more["order"]["id"], *legs}
+    refused = call.result("place_order", {"symbol": "MSFT", "side": "sell", "qty": 4})
+    assert refused.error_type == "SharesHeldError" and its_legs
+    assert not any(leg in refused.content for leg in its_legs)
+    call("cancel_order", {"order_id": more["order"]["id"]})
     for leg in legs:
         call("cancel_order", {"order_id": leg})
     sold = call("place_order", {"symbol": "MSFT", "side": "sell", "qty": 4})

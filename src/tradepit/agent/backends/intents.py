@@ -194,14 +194,25 @@ def _order(text: str, lowered: str) -> Intent | None:
         return None
     side = "buy" if m.group(1) == "buy" else "sell"
     amount = _num(m.group(3))
-    args: dict[str, Any] = {"symbol": _order_symbol(text, m.end()), "side": side}
+    symbol = _order_symbol(text, m.end())
+    if amount <= 0:
+        return Intent("order_qty", {"side": side, "symbol": symbol})
+    args: dict[str, Any] = {"symbol": symbol, "side": side}
     args["notional" if m.group(2) or m.group(4) else "qty"] = amount
     rest = lowered[m.end() :]
+    if sl := _STOP_LIMIT.search(rest):  # an entry: "stop limit 95 96" = trigger 95, limit 96
+        stop = _num(sl.group(1))
+        limit = _num(sl.group(2)) if sl.group(2) else stop
+        args.update(type="stop_limit", stop_price=stop, limit_price=limit)
+        rest = rest[: sl.start()] + " " + rest[sl.end() :]
     for name, words in (("stop_loss", _STOP_WORDS), ("take_profit", _TARGET_WORDS)):
         found, rest = _exit(name, words, rest)
         args.update(found)
-    if lim := re.search(
-        rf"(?:\b(?:at\s+)?(?:limit(?:\s+price)?\s+(?:of\s+|at\s+)?|at\s+)|@\s*)\$?{_NUMBER}", rest
+    if "type" not in args and (
+        lim := re.search(
+            rf"(?:\b(?:at\s+)?(?:limit(?:\s+price)?\s+(?:of\s+|at\s+)?|at\s+)|@\s*)\$?{_NUMBER}",
+            rest,
+        )
     ):
         args.update(type="limit", limit_price=_num(lim.group(1)))
     return Intent("order", args)
@@ -221,6 +232,10 @@ _NO_QUANTITY = re.compile(
     r"\s*(?:please\s+)?(buy|sell|short)\b(?!\s+(?:all|everything|and hold|& hold)\b)"
 )
 """An order without a quantity above 0 ("buy MSFT", "buy -5 MSFT"): asked for, not guessed."""
+_STOP_LIMIT = re.compile(
+    rf"\bstop[- ]limit\s+(?:at\s+|@\s*)?\$?{_NUMBER}"
+    rf"(?:\s*(?:/|,|and|limit)?\s*(?:at\s+|@\s*)?\$?{_NUMBER})?"
+)
 _STOP_WORDS = r"stop(?:[- ]loss)?|sl"
 _TARGET_WORDS = r"take[- ]profit|profit target|target|tp"
 

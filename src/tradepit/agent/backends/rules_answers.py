@@ -99,7 +99,7 @@ def _order_outcome(r: dict[str, Any], args: dict[str, Any]) -> str:
     if outcome == "duplicate":
         return f"This order was already placed earlier in this cycle: {text}."
     if outcome == "canceled":
-        return f"Nothing was held yet, so the unfilled order was canceled: {text}."
+        return f"Nothing was held yet: {str(r.get('reason')).removeprefix('nothing held; ')}."
     asked = args.get("qty")
     resized = risk.get("qty") is not None and asked is not None and risk["qty"] != asked
     note = ""
