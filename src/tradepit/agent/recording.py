@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ORDER_TOOLS = frozenset({"place_order", "close_position", "cancel_order"})
 _PLACED = frozenset({"submitted", "filled", "duplicate"})
 _NOT_SENT = frozenset({"denied", "rejected", "failed", "rejected_by_user"})
+_REFUSED = {"denied_by_risk": "denied", "rejected_by_broker": "rejected"}
 _KINDS = {"chat": RunKind.CHAT, "cycle": RunKind.CYCLE, "battle": RunKind.BATTLE}
 
 
@@ -158,10 +159,10 @@ def step_action(step: Step) -> str:
         outcome = output.get("outcome")
         if outcome in _PLACED:
             return str((output.get("order") or {}).get("side") or "order")
-        return {"denied_by_risk": "denied", "rejected_by_broker": "rejected"}.get(
-            str(outcome), "failed"
-        )
-    return {"close_position": "close", "cancel_order": "cancel"}.get(str(name), str(name))
+        return _REFUSED.get(str(outcome), "failed")
+    if name == "close_position":  # also when it only canceled entries: the symbol is flat
+        return _REFUSED.get(str(output.get("outcome")), "close")
+    return {"cancel_order": "cancel"}.get(str(name), str(name))
 
 
 def build_decisions(

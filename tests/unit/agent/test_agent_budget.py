@@ -49,6 +49,9 @@ def test_step_actions_follow_the_broker_not_the_model():
     assert step_action(_step("place_order", output={"outcome": "rejected_by_broker"})) == "rejected"
     assert step_action(_step("place_order", ok=False)) == "failed"
     assert step_action(_step("close_position", output={})) == "close"
+    assert step_action(_step("close_position", output={"outcome": "submitted"})) == "close"
+    assert step_action(_step("close_position", output={"outcome": "canceled"})) == "close"
+    assert step_action(_step("close_position", output={"outcome": "denied_by_risk"})) == "denied"
     assert step_action(_step("cancel_order", output={})) == "cancel"
     refused = _step("place_order", approval={"approved": False})
     assert step_action(refused) == "rejected_by_user"
