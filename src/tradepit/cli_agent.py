@@ -181,14 +181,14 @@ class _RunOptions:
 def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
     from tradepit.agent.loop import LoopPlan, default_run_id, replay_window
     from tradepit.agent.schedule import ticks
-    from tradepit.bootstrap import bundled_source, open_app
+    from tradepit.bootstrap import open_app
     from tradepit.clock import ReplayClock
     from tradepit.domain.errors import ConfigError
     from tradepit.market import HistoricalSource
     from tradepit.market.timeframe import parse_timeframe
 
-    HistoricalSource.bundled(o.symbols)  # a close-only symbol: its own error, not "unknown"
-    lo, hi = replay_window(bundled_source(), o.symbols, start, end)
+    source = HistoricalSource.bundled(o.symbols)  # a close-only symbol: its own error
+    lo, hi = replay_window(source, o.symbols, start, end)
     step = parse_timeframe(o.interval)
     if next(iter(ticks(lo, hi, step, o.calendar)), None) is None:
         last = hi - timedelta(microseconds=1)  # the window ends at `hi`, exclusive of it
@@ -327,11 +327,12 @@ def _set_state(state: str, reason: str, run_id: str | None) -> None:
                 raise ConfigError(f"no run {run_id!r} (recent runs: {recent})")
             scope = run_id or GLOBAL_SCOPE
             store.set_trading_flag(scope, TradingState(state), reason, SystemClock().now())
-            still = [s for s in store.halted_scopes() if s != scope]
+            resumed = state == "active"
+            still = [s for s in store.halted_scopes() if s != scope] if resumed else []
         finally:
             store.close()
     out.print(f"trading {state} ({scope})")
-    if state == "active" and still:
+    if still:
         how = {GLOBAL_SCOPE: "everywhere (tradepit resume)"}
         halted = ", ".join(how.get(s, f"{s} (tradepit resume --run-id {s})") for s in still)
         err.print(f"note: still halted: {halted}")

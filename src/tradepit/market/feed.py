@@ -29,7 +29,6 @@ from tradepit.market.loaders import OHLCV, load_ohlcv, normalise_ohlcv
 from tradepit.market.resample import resample
 from tradepit.market.sessions import bar_end, complete_count
 from tradepit.market.synthetic import PREFIX, is_synthetic, synthetic_asset
-from tradepit.market.timeframe import CRYPTO_CALENDAR as CRYPTO
 from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
 
 log = logging.getLogger(__name__)
@@ -146,11 +145,11 @@ class _Series:
     opens: np.ndarray  # int64 ns since epoch
     values: np.ndarray  # float64 (rows, 5): open, high, low, close, volume
     duration: int  # ns
-    calendar: str
-    """The session rule's calendar (24/7: complete at open + duration)."""
+    calendar: str | None
+    """The session rule's calendar (None or 24/7: complete at open + duration)."""
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, duration: pd.Timedelta, calendar: str) -> _Series:
+    def of(cls, frame: pd.DataFrame, duration: pd.Timedelta, calendar: str | None) -> _Series:
         opens = frame.index.as_unit("ns").asi8
         values = frame[list(OHLCV)].to_numpy(dtype="float64")
         bare = frame.copy(deep=False)  # shares the data (copy-on-write)
@@ -296,5 +295,5 @@ class PointInTimeFeed:
             log.debug("resampled %s %s -> %s: %d bars", symbol, self.timeframe, name, len(frame))
         # the session rule holds for the source's own daily bars; a daily bar resampled from
         # intraday ones may hold bars after the close (extended hours): open + duration
-        calendar = self.source.asset(symbol).calendar if duration == self._base else CRYPTO
+        calendar = self.source.asset(symbol).calendar if duration == self._base else None
         return _Series.of(frame, duration, calendar)

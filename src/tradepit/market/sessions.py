@@ -42,16 +42,17 @@ def _calendar(name: str, first_year: int, last_year: int) -> Any:
             ) from None
 
 
-def bar_end(calendar: str, open_ns: int, duration_ns: int) -> int:
+def bar_end(calendar: str | None, open_ns: int, duration_ns: int) -> int:
     """When the bar of `duration_ns` opened at `open_ns` (int64 ns) is complete: a daily bar
     (labelled at the UTC midnight of its date) of an exchange-traded asset at its session's
-    close; any other bar (24/7, a date that is no session, intraday) at open + duration."""
-    if duration_ns != DAY_NS or calendar == CRYPTO_CALENDAR:
+    close; any other bar (no calendar, 24/7, a date that is no session, intraday) at open +
+    duration."""
+    if duration_ns != DAY_NS or calendar in (None, CRYPTO_CALENDAR):
         return open_ns + duration_ns
     return _session_close(calendar, open_ns)
 
 
-def complete_count(opens: np.ndarray, now_ns: int, calendar: str, duration_ns: int) -> int:
+def complete_count(opens: np.ndarray, now_ns: int, calendar: str | None, duration_ns: int) -> int:
     """How many of the bars opened at `opens` (sorted int64 ns) are complete at `now_ns`.
     Every session closes before the next UTC midnight, so only the bar of now's own date
     can need the calendar: a chat at midnight never loads one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tradepit.domain.models import Order, OrderRequest, OrderType
+from tradepit.domain.models import Order, OrderRequest, OrderType, Position
 from tradepit.tools._common import ZERO, resolve_symbol
 from tradepit.tools._orders import VerdictView, check, estimated_notional
 from tradepit.tools.base import Tool, ToolInput
@@ -19,10 +19,12 @@ class ClosePositionInput(ToolInput):
     symbol: str
 
 
-def closing_request(deps: AgentDeps, symbol: str) -> OrderRequest:
-    """A market order for the whole position (its other open orders are canceled first, so
-    they do not count); NothingToCloseError when a pending market order already closes it."""
-    position = deps.broker.get_position(symbol)
+def closing_request(deps: AgentDeps, symbol: str, position: Position | None = None) -> OrderRequest:
+    """A market order for the whole position (`position` when already read; its other open
+    orders are canceled first, so they do not count); NothingToCloseError when a pending
+    market order already closes it."""
+    if position is None:
+        position = deps.broker.get_position(symbol)
     if position is None or position.qty == 0:
         raise NothingToCloseError(f"no open position in {symbol}")
     closing = sum(
@@ -47,12 +49,11 @@ def closing_request(deps: AgentDeps, symbol: str) -> OrderRequest:
 def cancel_open_orders(deps: AgentDeps, symbol: str) -> list[Order]:
     """Cancel every open order of `symbol`: entries first (their stop/target legs go with
     them), then the legs of filled entries and any other exit. The canceled orders."""
-    canceled = []
-    for top_level_first in (True, False):
-        for order in deps.broker.list_orders("open"):
-            if order.symbol == symbol and (order.parent_id is None) == top_level_first:
-                canceled.append(deps.broker.cancel_order(order.id))
-    return canceled
+    mine = [o for o in deps.broker.list_orders("open") if o.symbol == symbol]
+    canceled = [deps.broker.cancel_order(o.id) for o in mine if o.parent_id is None]
+    if canceled:  # what is still open after its entries went (legs of filled ones)
+        mine = [o for o in deps.broker.list_orders("open") if o.symbol == symbol]
+    return canceled + [deps.broker.cancel_order(o.id) for o in mine if o.parent_id is not None]
 
 
 def close_position(deps: AgentDeps, args: ClosePositionInput) -> PlaceOrderOutput:
@@ -77,7 +78,7 @@ def close_position(deps: AgentDeps, args: ClosePositionInput) -> PlaceOrderOutpu
             if o.parent_id is None
         )
         return out.model_copy(update={"reason": f"nothing held; canceled unfilled {unfilled}"})
-    request = closing_request(deps, symbol)
+    request = closing_request(deps, symbol, position)
     verdict = check(deps, request, closing=True)
     view = VerdictView.of(verdict, estimated_notional(deps, verdict))
     if not verdict.approved or verdict.adjusted_request is None:

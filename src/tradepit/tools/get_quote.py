@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tradepit.agent.deps import AgentDeps
 
 DAY = pd.Timedelta(days=1)
-WEEK = timedelta(days=10)
+LOOKBACK = timedelta(days=10)
 """How far back the previous daily close is looked for (weekends and holidays)."""
 
 
@@ -37,7 +37,9 @@ def get_quote(deps: AgentDeps, args: GetQuoteInput) -> GetQuoteOutput:
     symbol = resolve_symbol(deps, args.symbol)
     quote = deps.market.latest_quote(symbol)
     # the days before the quote's own (a symbol's data may end long before the clock)
-    daily = deps.market.get_bars(symbol, "1Day", start=quote.timestamp - WEEK, end=quote.timestamp)
+    daily = deps.market.get_bars(
+        symbol, "1Day", start=quote.timestamp - LOOKBACK, end=quote.timestamp
+    )
     before = daily[daily.index + DAY < pd.Timestamp(quote.timestamp)]["close"]
     change = float(quote.last) / before.iloc[-1] - 1 if len(before) else None
     return GetQuoteOutput(
