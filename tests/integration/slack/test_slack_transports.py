@@ -84,10 +84,10 @@ def test_socket_mode_serves_commands_through_the_app_token(rig: Rig, slack: Fake
             deadline = time.monotonic() + 10
             while not (slack.of("respond") and acks) and time.monotonic() < deadline:
                 time.sleep(0.02)
-        finally:
+        finally:  # the client first: closed by the server, it reconnects, and slack_sdk's
+            handler.close()  # disconnect races that reconnect ('NoneType' has no 'close')
             done.set()
             server.shutdown()
-            handler.close()
     assert acks and acks[0]["envelope_id"] == "env-1"
     [opened] = slack.of("apps.connections.open")
     assert opened.headers["Authorization"] == f"Bearer {SECRETS['slack_app_token']}"
