@@ -102,6 +102,8 @@ def _num(x: float | None, fmt: str = "{:.2f}") -> str:
 
 
 def live_table(p: Progress) -> Table:
+    from tradepit.battle.scoring import UNFINISHED
+
     title = (
         f"sample {p.sample}/{p.samples}  tick {p.tick + 1}/{p.ticks}  {p.time:%Y-%m-%d %H:%M}Z"
         f"  buy & hold {p.benchmark_pct:+.2f}%"
@@ -114,7 +116,7 @@ def live_table(p: Progress) -> Table:
             justify="left" if name in ("competitor", "status") else "right",
             overflow="fold" if name == "competitor" else "ellipsis",
         )
-    ranked = sorted(p.standings, key=lambda s: (-s.return_pct, s.index))
+    ranked = sorted(p.standings, key=lambda s: (s.status in UNFINISHED, -s.return_pct, s.index))
     for rank, s in enumerate(ranked, start=1):
         status = s.status if s.status == "ok" else f"[red]{s.status}[/]"
         table.add_row(

@@ -108,9 +108,18 @@ def benchmark_score(equity: pd.Series, periods_per_year: float) -> Score:
     )  # fmt: skip
 
 
+UNFINISHED = frozenset({"over budget", "failed"})
+"""Statuses of competitors that stopped deciding (budget spent) or never decided: they rank
+after every competitor that traded to the end, or a model that fails every call would win
+any falling market by losing nothing."""
+
+
 def rank(scores: Sequence[Score]) -> list[Score]:
-    """Best first: net return, then Sharpe, then the competitor's position."""
-    return sorted(scores, key=lambda s: (-s.net_return_pct, -s.sharpe, s.index))
+    """Best first: competitors that decided to the end before the `UNFINISHED`; then net
+    return, Sharpe, the competitor's position."""
+    return sorted(
+        scores, key=lambda s: (s.status in UNFINISHED, -s.net_return_pct, -s.sharpe, s.index)
+    )
 
 
 @dataclass(frozen=True)
@@ -173,13 +182,15 @@ def verdict(excess: Estimate) -> str:
 
 def aggregate(samples: Sequence[Sequence[Score]], seed: int) -> list[Aggregate]:
     """Per competitor over the samples (each a list of that sample's scores), best first by
-    mean net return."""
+    mean net return; a competitor `UNFINISHED` in every sample ranks after the others."""
     by_index: dict[int, list[Score]] = {}
     for scores in samples:
         for s in scores:
             by_index.setdefault(s.index, []).append(s)
-    out = []
+    out, unfinished = [], set()
     for index, scores in sorted(by_index.items()):
+        if all(s.status in UNFINISHED for s in scores):
+            unfinished.add(index)
         estimates = {
             metric: bootstrap([getattr(s, metric) for s in scores], (seed, index, k))
             for k, metric in enumerate(AGGREGATED)
@@ -191,4 +202,8 @@ def aggregate(samples: Sequence[Sequence[Score]], seed: int) -> list[Aggregate]:
                 verdict(estimates["excess_pct"]),
             )
         )  # fmt: skip
-    return sorted(out, key=lambda a: (-(a.estimates["net_return_pct"].mean or -math.inf), a.index))
+    def mean(a: Aggregate) -> float:
+        value = a.estimates["net_return_pct"].mean
+        return -math.inf if value is None else value  # a mean of 0.0 is a mean
+
+    return sorted(out, key=lambda a: (a.index in unfinished, -mean(a), a.index))

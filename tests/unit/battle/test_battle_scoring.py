@@ -79,13 +79,13 @@ def test_verdict_needs_the_whole_interval_on_one_side():
     assert verdict(bootstrap([1.0], (0,))) == "n/a"
 
 
-def score(index, net, sharpe=1.0, excess=0.0):
+def score(index, net, sharpe=1.0, excess=0.0, status="ok"):
     return Score(
         index=index, name=f"m{index}", model=f"m{index}", return_pct=net, net_return_pct=net,
         excess_pct=excess, sharpe=sharpe, sortino=1.0, max_drawdown_pct=-1.0, win_rate_pct=None,
         profit_factor=None, trades=0, fills=0, fees=0.0, tokens_in=0, tokens_out=0,
         cost_usd=0.0, end_equity=0.0, model_calls=0, model_errors=0, cycles=1, failures=0,
-        status="ok",
+        status=status,
     )  # fmt: skip
 
 
@@ -100,3 +100,19 @@ def test_rank_and_aggregate():
     assert out[0].versus_benchmark == "beats" and out[1].versus_benchmark == "trails"
     assert out[0].estimates["net_return_pct"].mean == pytest.approx(1.5)
     assert aggregate(samples, seed=3) == out
+
+
+def test_competitors_that_stopped_deciding_rank_last():
+    """A model that failed every cycle (0%) or ran out of budget must not beat one that
+    traded to the end and lost; a model with some failed cycles still ranks by return."""
+    ranked = rank([
+        score(0, -0.28), score(1, 0.0, status="failed"), score(2, 0.5, status="over budget"),
+        score(3, -1.0, status="failing"),
+    ])  # fmt: skip
+    assert [s.index for s in ranked] == [0, 3, 2, 1]
+    samples = [[score(0, -1.0), score(1, 0.0, status="failed")],
+               [score(0, -2.0), score(1, 0.0, status="failed")]]  # fmt: skip
+    assert [a.index for a in aggregate(samples, seed=3)] == [0, 1]
+    mixed = [[score(0, -1.0), score(1, 0.0, status="failed")],
+             [score(0, -2.0), score(1, 0.0)]]  # fmt: skip
+    assert [a.index for a in aggregate(mixed, seed=3)] == [1, 0]
