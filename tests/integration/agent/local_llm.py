@@ -1,13 +1,14 @@
 """A tiny OpenAI-compatible chat-completions server (stdlib http.server) for tests.
 
-`reply(request) -> (status, body)` decides each answer; every request is kept (headers and
-JSON body) for assertions. Serves on 127.0.0.1 on a free port in a daemon thread.
+`reply(request) -> (status, body)` decides each answer; every request is kept (headers,
+JSON body and arrival time) for assertions. A 429 carries ``Retry-After: retry_after``. Serves on 127.0.0.1 on a free port in a daemon thread.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,22 +43,26 @@ def completion(
 
 
 class LocalLLM:
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, retry_after: str) -> None:
         self.reply = reply
+        self.retry_after = retry_after
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.arrivals: list[float] = []
+        """`time.monotonic()` of each request."""
         self.url = ""
         self.errors = 0
 
 
 @contextmanager
-def serve(reply: Reply) -> Iterator[LocalLLM]:
-    state = LocalLLM(reply)
+def serve(reply: Reply, retry_after: str = "0") -> Iterator[LocalLLM]:
+    state = LocalLLM(reply, retry_after)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
+            state.arrivals.append(time.monotonic())
             state.requests.append(body)
             state.headers.append({k.lower(): v for k, v in self.headers.items()})
             status, payload = state.reply(body)
@@ -66,7 +71,7 @@ def serve(reply: Reply) -> Iterator[LocalLLM]:
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             if status == 429:
-                self.send_header("retry-after", "0")
+                self.send_header("retry-after", state.retry_after)
             self.end_headers()
             self.wfile.write(data)
 

@@ -16,9 +16,8 @@ from tradepit.agent.errors import ModelError, ModelUnavailableError
 
 def backend(url: str, **kw) -> LiteLLMBackend:
     kw.setdefault("backoff_s", 0.0)
-    return LiteLLMBackend(
-        "openai/local-model", base_url=url, api_key=SecretStr("sk-local"), max_attempts=3, **kw
-    )
+    kw.setdefault("api_key", SecretStr("sk-local"))
+    return LiteLLMBackend("openai/local-model", base_url=url, max_attempts=3, **kw)
 
 
 def quote_then_answer(request: dict) -> tuple[int, dict]:
@@ -78,6 +77,27 @@ def test_429_is_retried_then_succeeds():
     with serve(lambda _: next(answers)) as server:
         turn = backend(server.url).complete([{"role": "user", "content": "hi"}], [])
     assert turn.text == "hi" and len(server.requests) == 3
+
+
+def test_429_waits_for_the_servers_retry_after():
+    """The backoff alone would retry at once (backoff_s=0); the server asked for 0.4 s."""
+    answers = iter([(429, {"error": {"message": "slow down"}}), (200, completion("hi"))])
+    with serve(lambda _: next(answers), retry_after="0.4") as server:
+        backend(server.url).complete([{"role": "user", "content": "hi"}], [])
+    first, second = server.arrivals
+    assert second - first >= 0.4
+
+
+def test_a_key_the_server_echoes_in_an_error_is_masked():
+    key = "sk-local-SECRET-4711"
+    message = f"Incorrect API key provided: {key}."
+    with (
+        serve(lambda _: (401, {"error": {"message": message}})) as server,
+        pytest.raises(ModelError) as caught,
+    ):
+        backend(server.url, api_key=SecretStr(key)).complete([{"role": "user", "content": "x"}], [])
+    assert key not in str(caught.value)
+    assert "Incorrect API key provided: [redacted]" in str(caught.value)
 
 
 def test_persistent_429_becomes_model_unavailable(world: World):

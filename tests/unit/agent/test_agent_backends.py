@@ -53,6 +53,25 @@ def test_keys_and_base_url_come_from_settings():
     ]
 
 
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ("local-model@http://127.0.0.1:8000/v1", "openai/<model>@<base_url>"),
+        ("openai/local-model@", "no base URL after '@'"),
+        ("openai/local-model@notaurl", "not an http\\(s\\) URL"),
+        ("openai/local-model@ftp://127.0.0.1/v1", "not an http\\(s\\) URL"),
+        ("openai/local-model@http://bob:pw-SECRET-9@127.0.0.1:8000/v1", "carries credentials"),
+    ],
+)
+def test_a_model_spec_that_cannot_work_is_refused_at_start(spec: str, match: str):
+    """Each of these was accepted and then failed (or went to api.openai.com with the
+    OpenAI key, for the empty URL) in every cycle; a URL's password reached the run id."""
+    settings = Settings(openai_api_key="k-openai-real")
+    with pytest.raises(ConfigError, match=match) as caught:
+        LiteLLMBackend.from_settings(spec, settings)
+    assert "SECRET" not in str(caught.value)
+
+
 def test_request_without_key_for_local_server_sends_a_placeholder():
     kwargs = LiteLLMBackend("openai/m", base_url="http://127.0.0.1:1/v1")._request([], [])
     assert kwargs["api_key"] == "not-needed" and kwargs["num_retries"] == 0

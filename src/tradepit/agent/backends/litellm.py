@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -22,6 +23,7 @@ from tradepit.agent.backends import jsonmode
 from tradepit.agent.backends.base import AssistantTurn, ToolCall, Usage
 from tradepit.agent.errors import ModelError, ModelOutputError, ModelUnavailableError
 from tradepit.domain.errors import ConfigError
+from tradepit.integrations.redact import Redactor
 
 if TYPE_CHECKING:
     from tradepit.config import Settings
@@ -66,8 +68,29 @@ def routable(model: str) -> None:
         raise ConfigError(
             f"unknown model {model!r}: give rules:<strategy>, replay:<run>, a provider's "
             "model (gpt-4o, anthropic/claude-sonnet-4-6, xai/grok-2, deepseek/deepseek-chat, "
-            "gemini/gemini-2.0-flash, dashscope/qwen-max) or <model>@<base_url>"
+            "gemini/gemini-2.0-flash, dashscope/qwen-max), or for an OpenAI-compatible "
+            "server openai/<model>@<base_url>"
         ) from None
+
+
+def check_base_url(url: str) -> None:
+    """ConfigError unless `url` is an http(s) URL with a host and no credentials (they would
+    be shown and stored with the model's name: the key belongs in TRADEPIT_LLM_API_KEY)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(
+            f"base URL {url!r} is not an http(s) URL with a host "
+            "(e.g. http://127.0.0.1:8000/v1)"
+        )
+    if parts.username or parts.password:
+        raise ConfigError(
+            "the base URL carries credentials, which would be shown and stored with the "
+            "model's name: give the URL without them and the key in TRADEPIT_LLM_API_KEY"
+        )
 
 
 def provider_of(model: str) -> str:
@@ -109,16 +132,22 @@ class LiteLLMBackend:
         self.temperature = temperature
         self.backoff_s = backoff_s
         self.backoff_max_s = backoff_max_s
+        self._redactor = Redactor([api_key])
+        """Masks the key in provider errors: servers echo a wrong key back in the message."""
 
     @classmethod
     def from_settings(cls, spec: str, settings: Settings) -> LiteLLMBackend:
-        """`spec` is a litellm model string, optionally ``<model>@<base_url>``."""
-        model, _, url = spec.partition("@")
+        """`spec` is a litellm model string, optionally ``<model>@<base_url>``; both are
+        checked here, at start, rather than failing in every cycle."""
+        model, at, url = spec.partition("@")
+        if at and not url:
+            raise ConfigError(f"model {spec!r} has no base URL after '@'")
         base_url = url or settings.llm_base_url
+        routable(model)
         if base_url:
+            check_base_url(base_url)
             key = settings.llm_api_key
         else:
-            routable(model)
             key = getattr(settings, _KEY_FIELDS.get(provider_of(model), ""), None)
         return cls(
             model,
@@ -178,10 +207,16 @@ class LiteLLMBackend:
             return retrying(litellm.completion, **kwargs)
         except transient as e:
             raise ModelUnavailableError(
-                f"{self.name}: {type(e).__name__} after {self.max_attempts} attempts: {_short(e)}"
+                f"{self.name}: {type(e).__name__} after {self.max_attempts} attempts: "
+                f"{self._short(e)}"
             ) from e
         except openai.OpenAIError as e:  # litellm's provider errors all derive from it
-            raise ModelError(f"{self.name}: {type(e).__name__}: {_short(e)}") from e
+            raise ModelError(f"{self.name}: {type(e).__name__}: {self._short(e)}") from e
+
+    def _short(self, error: BaseException) -> str:
+        """The error's first line, at most 300 characters, the key masked."""
+        text = str(error).strip().splitlines()
+        return self._redactor.redact(text[0])[:300] if text else ""
 
     def _wait(self, state: RetryCallState) -> float:
         """Exponential backoff, at least the server's Retry-After, at most backoff_max_s."""
@@ -243,20 +278,21 @@ def _tool_call(call: Any, index: int) -> ToolCall:
 
 
 def _retry_after(error: BaseException | None) -> float | None:
-    response = getattr(error, "response", None)
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return None
-    value = headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _short(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:300] if text else ""
+    """The server's Retry-After in seconds: litellm keeps the reply's headers in
+    `litellm_response_headers` (its `response` is one it made up, without them)."""
+    sources = (
+        getattr(error, "litellm_response_headers", None),
+        getattr(getattr(error, "response", None), "headers", None),
+    )
+    for headers in sources:
+        value = {str(k).lower(): v for k, v in dict(headers or {}).items()}.get("retry-after")
+        if value is None:
+            continue
+        try:
+            return float(value)
+        except ValueError:
+            return None  # an HTTP date: the backoff applies
+    return None
 
 
 def _log_retry(state: RetryCallState) -> None:
