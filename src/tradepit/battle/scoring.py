@@ -202,6 +202,7 @@ def aggregate(samples: Sequence[Sequence[Score]], seed: int) -> list[Aggregate]:
                 verdict(estimates["excess_pct"]),
             )
         )  # fmt: skip
+
     def mean(a: Aggregate) -> float:
         value = a.estimates["net_return_pct"].mean
         return -math.inf if value is None else value  # a mean of 0.0 is a mean

@@ -1,7 +1,8 @@
 """A tiny OpenAI-compatible chat-completions server (stdlib http.server) for tests.
 
 `reply(request) -> (status, body)` decides each answer; every request is kept (headers,
-JSON body and arrival time) for assertions. A 429 carries ``Retry-After: retry_after``. Serves on 127.0.0.1 on a free port in a daemon thread.
+JSON body and arrival time) for assertions. A 429 carries ``Retry-After: retry_after``.
+Serves on 127.0.0.1 on a free port in a daemon thread.
 """
 
 from __future__ import annotations

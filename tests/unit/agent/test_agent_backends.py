@@ -118,6 +118,20 @@ def test_json_mode_parses_replies():
             jsonmode.parse_reply(bad)
 
 
+def test_json_mode_finds_a_tool_call_after_prose():
+    """Local models often write a sentence before the object; that was taken as a plain
+    answer, and a cycle recorded the raw JSON as a hold."""
+    order = '{"name": "place_order", "arguments": {"symbol": "SPX", "side": "buy", "qty": 2}}'
+    text, calls = jsonmode.parse_reply('I will buy now: {"tool_calls": [' + order + "]}")
+    assert text == "I will buy now:" and [c.name for c in calls] == ["place_order"]
+    assert json.loads(calls[0].arguments) == {"symbol": "SPX", "side": "buy", "qty": 2}
+    fenced = 'Buying.\n```json\n{"tool_calls": [' + order + "]}\n```"
+    assert jsonmode.parse_reply(fenced)[0] == "Buying."
+    assert jsonmode.parse_reply("a {brace} and no calls") == ("a {brace} and no calls", ())
+    with pytest.raises(ModelOutputError, match="no readable object"):
+        jsonmode.parse_reply('Buying: {"tool_calls": [{"name": "place_order",')
+
+
 def test_replay_reproduces_a_recorded_run(tmp_path: Path):
     order = {"symbol": "SPX", "side": "buy", "qty": 2}
     original = make_world(tmp_path, db="a.db")

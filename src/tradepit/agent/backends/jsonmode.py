@@ -4,7 +4,10 @@ model replies with one JSON object, either ``{"tool_calls": [{"name": ..., "argu
 
 The conversation is rewritten for such servers: assistant tool calls become that JSON, tool
 results become user messages. A reply that is not JSON at all is taken as a plain answer;
-one that starts like JSON but does not parse raises ModelOutputError (never a guess).
+one that starts like JSON but does not parse raises ModelOutputError (never a guess). Local
+models often put prose before the object ("I will buy now: {"tool_calls": ...}"): an
+object with tool_calls inside the text is taken as the calls, and text that names
+tool_calls without a readable object raises ModelOutputError (never a silent answer).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ You can call tools. Reply with ONE JSON object and nothing else:
 - to call tools: {"tool_calls": [{"name": "<tool>", "arguments": {...}}]}
 - to answer: {"answer": "<your answer>"}
 Tools (name: description; JSON schema of the arguments):"""
+TOOL_CALLS = '"tool_calls"'
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
@@ -83,7 +87,7 @@ def parse_reply(content: str) -> tuple[str, tuple[ToolCall, ...]]:
     if fenced:
         text = fenced.group(1).strip()
     if not text.startswith(("{", "[")):
-        return content.strip(), ()
+        return _embedded(content.strip())
     try:
         data = json.loads(text)
     except ValueError as e:
@@ -96,6 +100,25 @@ def parse_reply(content: str) -> tuple[str, tuple[ToolCall, ...]]:
     if "answer" in data:
         return str(data["answer"]), ()
     raise ModelOutputError(f"JSON-mode reply has neither tool_calls nor answer: {text[:200]!r}")
+
+
+def _embedded(text: str) -> tuple[str, tuple[ToolCall, ...]]:
+    """Prose with a tool-call object inside: (the prose before it, its calls); prose
+    without one: (text, ())."""
+    if TOOL_CALLS not in text:
+        return text, ()
+    decoder = json.JSONDecoder()
+    for start in (i for i, ch in enumerate(text) if ch == "{"):
+        try:
+            data, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("tool_calls"):
+            prose = text[:start].rstrip().removesuffix("```json").removesuffix("```").strip()
+            return prose, _calls(data["tool_calls"], text)
+    raise ModelOutputError(
+        f"JSON-mode reply names tool_calls but holds no readable object: {text[:200]!r}"
+    )
 
 
 def _calls(calls: Any, text: str) -> tuple[ToolCall, ...]:

@@ -83,8 +83,7 @@ def check_base_url(url: str) -> None:
         host = None
     if parts.scheme not in ("http", "https") or not host:
         raise ConfigError(
-            f"base URL {url!r} is not an http(s) URL with a host "
-            "(e.g. http://127.0.0.1:8000/v1)"
+            f"base URL {url!r} is not an http(s) URL with a host (e.g. http://127.0.0.1:8000/v1)"
         )
     if parts.username or parts.password:
         raise ConfigError(
