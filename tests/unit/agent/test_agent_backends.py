@@ -60,6 +60,7 @@ def test_keys_and_base_url_come_from_settings():
         ("openai/local-model@", "no base URL after '@'"),
         ("openai/local-model@notaurl", "not an http\\(s\\) URL"),
         ("openai/local-model@ftp://127.0.0.1/v1", "not an http\\(s\\) URL"),
+        ("openai/local-model@http://127.0.0.1:port/v1", "not an http\\(s\\) URL"),
         ("openai/local-model@http://bob:pw-SECRET-9@127.0.0.1:8000/v1", "carries credentials"),
     ],
 )

@@ -78,10 +78,10 @@ def check_base_url(url: str) -> None:
     be shown and stored with the model's name: the key belongs in TRADEPIT_LLM_API_KEY)."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if parts.scheme not in ("http", "https") or not host:
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a port that is no number
+        usable = False
+    if not usable:
         raise ConfigError(
             f"base URL {url!r} is not an http(s) URL with a host (e.g. http://127.0.0.1:8000/v1)"
         )
