@@ -79,6 +79,7 @@ def check_base_url(url: str) -> None:
     try:
         parts = urlsplit(url)
         usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises ValueError for a port that is no number
     except ValueError:  # e.g. an unclosed IPv6 bracket or a port that is no number
         usable = False
     if not usable:
