@@ -40,10 +40,22 @@ def _print_reply(reply: Reply, as_json: bool) -> None:
         sys.stdout.write(json.dumps(payload, default=str) + "\n")
         return
     for step in reply.steps:
-        mark = "[green]ok[/]" if step.get("ok") else f"[red]{step.get('error_type')}[/]"
-        err.print(f"[dim]tool {step.get('name')} {step.get('arguments')}[/] {mark}")
+        err.print(f"[dim]tool {step.get('name')} {step.get('arguments')}[/] {_mark(step)}")
     style = "bold red" if reply.status == "aborted" else ""
     out.print(reply.text, style=style, markup=False, highlight=False)
+
+
+REFUSED = frozenset({"denied_by_risk", "rejected_by_broker"})
+
+
+def _mark(step: dict[str, Any]) -> str:
+    """How a tool call ended: its error, an order's refusal or outcome, else ok."""
+    if not step.get("ok"):
+        return f"[red]{step.get('error_type')}[/]"
+    outcome = (step.get("output") or {}).get("outcome")
+    if outcome in REFUSED:
+        return f"[yellow]{outcome}[/]"
+    return f"[green]{outcome or 'ok'}[/]"
 
 
 def ask(
@@ -78,9 +90,10 @@ def ask(
             interactive = sys.stdin.isatty() and not as_json
             if not (yes or interactive):
                 _print_reply(reply, as_json)
+                again = f" --model {model}" if model else ""  # the same model goes on
                 err.print(
                     f"Order waiting for approval: {summary}. Run `tradepit ask --approve "
-                    f"--session {session}` or `--reject`."
+                    f"--session {session}{again}` or `--reject`."
                 )
                 return
             ok = yes or typer.confirm(f"Send this order? {summary}", default=False)
@@ -119,7 +132,8 @@ def run(
 ) -> None:
     """The autonomous loop. Offline: on a replay clock over the bundled data. With live
     data (TRADEPIT_DATA=alpaca or TRADEPIT_BROKER=alpaca): on the real clock, one cycle per
-    interval during market hours. Rerun the same command to resume after a stop or a crash."""
+    interval during market hours. Rerun the same command to resume after a stop or a crash.
+    Exits 1 when a cycle aborted (model or data failure; each is recorded)."""
     from tradepit.agent.schedule import calendar_for
 
     with _errors():
@@ -148,6 +162,8 @@ def run(
         + (f", {result.missed} missed while down" if result.missed else "")
         + (f", {result.skipped} skipped (outage)" if result.skipped else "")
     )
+    if result.aborted:
+        raise typer.Exit(1)
 
 
 def _interval(interval: str | None, live: bool) -> str:

@@ -149,3 +149,22 @@ def test_timeouts_are_retried_then_model_unavailable():
         with pytest.raises(ModelUnavailableError, match="Timeout after 3 attempts"):
             slow_backend.complete([{"role": "user", "content": "hi"}], [])
     assert len(server.requests) == 3
+
+
+def test_run_exits_1_when_a_cycle_aborted(tmp_path, monkeypatch):
+    """A persistent provider error aborts the cycle (recorded); scripts and cron jobs see
+    it in the exit code, as with `ask` (it was 0)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from tradepit.cli_agent import register
+
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TRADEPIT_DATABASE_URL", raising=False)
+    app = typer.Typer()
+    register(app)
+    with serve(lambda _: (401, {"error": {"message": "bad key"}})) as server:
+        model = f"openai/local-model@{server.url}"
+        result = CliRunner().invoke(app, ["run", "--model", model, "--symbols", "SPX", "--once"])
+    assert result.exit_code == 1, result.output
+    assert "1 aborted" in result.stdout

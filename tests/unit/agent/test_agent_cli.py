@@ -72,6 +72,21 @@ def test_big_order_waits_for_approval_across_invocations(cli):
     assert cli("ask", "--approve").exit_code == 1  # nothing left to approve
 
 
+def test_the_approval_hint_keeps_the_model(cli):
+    """`--approve` without `--model` went on with the default model."""
+    first = cli("ask", "buy 100 MSFT", "--model", "rules:macd_rsi")
+    assert "tradepit ask --approve --session cli --model rules:macd_rsi" in first.stderr
+
+
+def test_a_refused_order_is_not_marked_ok():
+    from tradepit.cli_agent import _mark
+
+    assert "denied_by_risk" in _mark({"ok": True, "output": {"outcome": "denied_by_risk"}})
+    assert "filled" in _mark({"ok": True, "output": {"outcome": "filled"}})
+    assert "ok" in _mark({"ok": True, "output": {"price": 1.0}})
+    assert "UnknownSymbolError" in _mark({"ok": False, "error_type": "UnknownSymbolError"})
+
+
 def test_approve_and_reject_together_send_nothing(cli):
     waiting = json.loads(cli("ask", "buy 20 MSFT", "--json").stdout)
     assert waiting["status"] == "awaiting_approval", waiting

@@ -247,7 +247,7 @@ class LiteLLMBackend:
             cost_usd=self._cost(litellm, tokens),
             latency_s=latency,
             model=str(getattr(response, "model", "") or self.model),
-            raw=response.model_dump(mode="json"),
+            raw=response.model_dump(mode="json", warnings=False),  # providers stray from the types
         )
 
     def _cost(self, litellm: Any, usage: Usage) -> float:
