@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from tradepit.agent.budget import Budget
     from tradepit.memory.service import MemoryScope
     from tradepit.storage import Store
+    from tradepit.tools._turn_orders import TurnOrders
 
 Mode = Literal["chat", "cycle", "battle"]
 
@@ -45,6 +46,9 @@ class AgentDeps:
     memory: MemoryScope | None = None
     """This conversation's, run's or competitor's memory (None: memory off). The recall
     tools and the prompts read it as of `clock.now()`; the record node writes to it."""
+    turn_orders: TurnOrders | None = None
+    """The orders this turn sent (set by the tools node): a second, different order of a
+    symbol and side gets its own client_order_id leg. None: the side is the leg."""
 
     def client_order_id(self, symbol: str, leg: str = "entry") -> str:
         """Deterministic id from (run, cycle, symbol, leg): retries never submit twice."""

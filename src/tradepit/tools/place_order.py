@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tradepit.domain.errors import DuplicateClientOrderIdError, OrderRejectedError
 from tradepit.domain.models import Order, OrderRequest, OrderStatus, RiskVerdict
+from tradepit.tools._common import resolve_symbol
 from tradepit.tools._orders import (
     OrderArgs,
     OrderToolOutput,
@@ -18,6 +19,7 @@ from tradepit.tools._orders import (
     check,
     estimated_notional,
 )
+from tradepit.tools._turn_orders import TurnOrders
 from tradepit.tools.base import Tool
 
 if TYPE_CHECKING:
@@ -77,13 +79,24 @@ def report(
 def place_order(deps: AgentDeps, args: OrderArgs) -> PlaceOrderOutput:
     """Place an order after the risk gate (which may resize it and attach a stop-loss and
     take-profit). Returns the broker's real order state; "submitted" = NOT filled yet."""
-    request = build_request(deps, args, leg=args.side)
+    request = request_of(deps, args)
     verdict = check(deps, request)
     view = VerdictView.of(verdict, estimated_notional(deps, verdict))
     if not verdict.approved or verdict.adjusted_request is None:
         reason = "; ".join(r.message for r in verdict.reasons if r.blocking)
         return PlaceOrderOutput(outcome="denied_by_risk", reason=reason, risk=view).attach(verdict)
-    return submit(deps, verdict, view, verdict.adjusted_request)
+    out = submit(deps, verdict, view, verdict.adjusted_request)
+    if out.order is not None and deps.turn_orders is not None:
+        deps.turn_orders.sent(request.symbol, args)
+    return out
+
+
+def request_of(deps: AgentDeps, args: OrderArgs) -> OrderRequest:
+    """The request `args` would send, its client_order_id leg counted among the turn's
+    orders (see `TurnOrders`)."""
+    turn = deps.turn_orders if deps.turn_orders is not None else TurnOrders()
+    symbol = resolve_symbol(deps, args.symbol, trading=True)
+    return build_request(deps, args, leg=turn.leg(symbol, args))
 
 
 TOOL = Tool("place_order", OrderArgs, PlaceOrderOutput, place_order, places_orders=True)

@@ -38,7 +38,7 @@ from tradepit.tools import (
     run_backtest,
 )
 from tradepit.tools._common import resolve_symbol
-from tradepit.tools._orders import OrderArgs, build_request, check, estimated_notional
+from tradepit.tools._orders import OrderArgs, check, estimated_notional
 from tradepit.tools.base import Tool, ToolOutput
 
 if TYPE_CHECKING:
@@ -303,6 +303,6 @@ def _order_request(deps: AgentDeps, tool: Tool, call: ToolCall) -> tuple[OrderRe
     """The request `call` would send, and whether it closes a whole position."""
     args = parse_arguments(tool, call.arguments)
     if isinstance(args, OrderArgs):
-        return build_request(deps, args, leg=args.side), False
+        return place_order.request_of(deps, args), False
     symbol = resolve_symbol(deps, getattr(args, "symbol", ""))
     return close_position.closing_request(deps, symbol), True

@@ -241,3 +241,44 @@ def test_a_cycle_saved_before_route_by_an_older_graph_resumes_at_its_snapshot(wo
     assert reply.status == "answered" and reply.text == "DECISION: SPX hold - flat"
     assert "Symbols: SPX" in model.requests[0][1]["content"]  # the snapshot's prompt
     assert [r.decision.action for r in world.store.list_decisions("run-o")] == ["hold"]
+
+
+def test_different_orders_of_one_symbol_and_side_in_a_turn_are_all_sent(world: World):
+    """A second, different buy of MSFT in one turn took the first one's client_order_id
+    and came back as a "duplicate"; a true repeat still is one."""
+    one = {"symbol": "MSFT", "side": "buy", "qty": 1}
+    two = {"symbol": "msft", "side": "buy", "qty": 2}
+    model = Scripted(
+        turn("", call("place_order", one, id="a"), call("place_order", two, id="b")),
+        turn("", call("place_order", {**one, "symbol": "msft"}, id="c")),
+        turn("done"),
+    )
+    reply = world.service(model, symbols=["MSFT"]).cycle("run-two", Tick(cycle=0))
+    assert [s["output"]["outcome"] for s in reply.steps] == ["submitted", "submitted", "duplicate"]
+    ids = [s["order"]["client_order_id"] for s in reply.steps]
+    assert ids == ["run-two-0-MSFT-buy", "run-two-0-MSFT-buy2", "run-two-0-MSFT-buy"]
+    placed = world.broker.list_orders("all")
+    assert sorted(float(o.qty) for o in placed if o.parent_id is None) == [1.0, 2.0]
+
+
+def test_turn_orders_rebuilt_from_steps_give_the_same_legs():
+    """A re-run turn (restart, approval resume) maps its orders to the ids they had."""
+    from tradepit.tools._orders import OrderArgs
+    from tradepit.tools._turn_orders import TurnOrders
+
+    one = OrderArgs(symbol="SPX", side="buy", qty=1)
+    two = OrderArgs(symbol="SPX", side="buy", qty=2, type="limit", limit_price=4000)
+    live = TurnOrders()
+    legs = []
+    for args in (one, two):
+        legs.append(live.leg("SPX", args))
+        live.sent("SPX", args)
+    steps = [
+        {"name": "place_order", "arguments": a.model_dump_json(), "order": {"symbol": "SPX"}}
+        for a in (one, two)
+    ] + [{"name": "place_order", "arguments": '{"symbol": "SPX"}', "order": None}]
+    rebuilt = TurnOrders.of(steps)
+    assert legs == ["buy", "buy2"]
+    assert [rebuilt.leg("SPX", a) for a in (one, two)] == legs
+    assert rebuilt.leg("SPX", OrderArgs(symbol="SPX", side="buy", qty=3)) == "buy3"
+    assert rebuilt.leg("SPX", OrderArgs(symbol="SPX", side="sell", qty=3)) == "sell"

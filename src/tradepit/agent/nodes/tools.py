@@ -23,6 +23,7 @@ from tradepit.agent.budget import BudgetLimits, TurnUsage, new_usage
 from tradepit.agent.errors import ModelOutputError
 from tradepit.agent.nodes._common import aborted, is_aborted
 from tradepit.agent.state import AgentContext, AgentState, Step
+from tradepit.tools._turn_orders import TurnOrders
 from tradepit.tools.registry import ApprovalRequest, ToolResult, approval_request, execute
 
 MALFORMED = frozenset({"ValidationError", "MalformedArgumentsError", "UnknownToolError"})
@@ -32,6 +33,7 @@ MALFORMED = frozenset({"ValidationError", "MalformedArgumentsError", "UnknownToo
 def tools(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     deps = ctx.deps
+    deps.turn_orders = TurnOrders.of(state.get("steps") or ())  # the same after a resume
     pending = list(state.get("pending") or [])
     usage: TurnUsage = {**new_usage(), **(state.get("usage") or {})}
     limit = (deps.budget.limits if deps.budget else BudgetLimits()).max_corrections
