@@ -329,14 +329,15 @@ def resume(
 
 
 def _set_state(state: str, reason: str, run_id: str | None) -> None:
-    from tradepit.agent.service import GLOBAL_SCOPE
-    from tradepit.bootstrap import open_store
+    # the kill switch must land in seconds: the store alone, not the agent (bootstrap)
     from tradepit.clock import SystemClock
     from tradepit.domain.errors import ConfigError
-    from tradepit.domain.models import TradingState
+    from tradepit.domain.models import GLOBAL_SCOPE, TradingState
+    from tradepit.storage import Store
 
     with _errors():
-        store = open_store(_settings())
+        store = Store.from_settings(_settings())
+        store.migrate()
         try:
             if run_id is not None and store.get_run(run_id) is None:
                 recent = ", ".join(r.id for r in store.list_runs()[-10:]) or "none yet"

@@ -28,14 +28,13 @@ from tradepit.agent.recording import ORDER_TOOLS, Recorder, step_action
 from tradepit.agent.state import AgentContext
 from tradepit.agent.streaming import Listener, stream_invoke
 from tradepit.domain.errors import TradepitError
-from tradepit.domain.models import Fill, TradingState
+from tradepit.domain.models import GLOBAL_SCOPE, Fill, TradingState
 from tradepit.risk import stricter
 from tradepit.tools.base import Tool
 from tradepit.tools.registry import default_tools, openai_schemas, tools_by_name
 
 log = logging.getLogger(__name__)
 
-GLOBAL_SCOPE = "global"
 Status = Literal["answered", "aborted", "awaiting_approval"]
 
 

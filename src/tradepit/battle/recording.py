@@ -25,8 +25,7 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from tradepit.agent.service import GLOBAL_SCOPE
-from tradepit.domain.models import Decision, Fill, Order
+from tradepit.domain.models import GLOBAL_SCOPE, Decision, Fill, Order
 from tradepit.domain.ports import LedgerSnapshot
 from tradepit.storage import ModelCallRecord, Store, TradingFlag
 from tradepit.storage.mapping import fill_row, order_rows, position_row

@@ -98,6 +98,10 @@ class TradingState(StrEnum):
     HALTED = "halted"
 
 
+GLOBAL_SCOPE = "global"
+"""The scope of a stored trading state that applies to every run (else a run's id)."""
+
+
 class Bar(Frozen):
     """One OHLCV bar. `timestamp` is the bar's open time; the bar is complete at
     `timestamp + timeframe`."""

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from tradepit.agent.service import GLOBAL_SCOPE
-from tradepit.domain.models import TradingState
+from tradepit.domain.models import GLOBAL_SCOPE, TradingState
 from tradepit.integrations import slack_blocks as kit
 from tradepit.integrations.notify_slack import escape, slack_payload
 from tradepit.integrations.slack_charts import has_curves

@@ -198,3 +198,26 @@ def test_broker_commands_show_a_runs_paper_account(tmp_path, monkeypatch):
     assert cli("orders", "--status", "all").stdout.strip() == "No orders."  # the chat's
     unknown = cli("positions", "--run", "nope")
     assert unknown.exit_code == 1 and f"no agent run 'nope' (see: {run_id})" in unknown.stderr
+
+
+def test_the_kill_switch_does_not_load_the_agent(tmp_path):
+    """`halt` took 10-13 s (17 s during a replay) importing the whole agent for a constant;
+    it needs the store alone. Checked in a fresh interpreter: this one has it all loaded."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from tradepit.cli import app\n"
+        "result = CliRunner().invoke(app, ['halt'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('tradepit.agent', 'langgraph'))))\n"
+    )
+    env = {**os.environ, "TRADEPIT_HOME": str(tmp_path / "home")}
+    env.pop("TRADEPIT_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
