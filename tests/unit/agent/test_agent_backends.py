@@ -73,6 +73,19 @@ def test_a_model_spec_that_cannot_work_is_refused_at_start(spec: str, match: str
     assert "SECRET" not in str(caught.value)
 
 
+def test_a_provider_model_without_a_key_is_refused_at_start():
+    """It failed every cycle after four retries, as an InternalServerError naming
+    OPENAI_API_KEY; the provider's own variable is still honoured (litellm reads it)."""
+    with pytest.raises(ConfigError, match="set TRADEPIT_OPENAI_API_KEY"):
+        LiteLLMBackend.from_settings("gpt-4o", Settings(), environ={})
+    with pytest.raises(ConfigError, match="set TRADEPIT_ANTHROPIC_API_KEY"):
+        LiteLLMBackend.from_settings("anthropic/claude-sonnet-4-6", Settings(), environ={})
+    native = LiteLLMBackend.from_settings("gpt-4o", Settings(), environ={"OPENAI_API_KEY": "k"})
+    assert native._api_key is None
+    google = {"GOOGLE_API_KEY": "k"}
+    assert LiteLLMBackend.from_settings("gemini/gemini-2.0-flash", Settings(), environ=google)
+
+
 def test_request_without_key_for_local_server_sends_a_placeholder():
     kwargs = LiteLLMBackend("openai/m", base_url="http://127.0.0.1:1/v1")._request([], [])
     assert kwargs["api_key"] == "not-needed" and kwargs["num_retries"] == 0
