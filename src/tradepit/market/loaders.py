@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tradepit.domain.errors import MalformedDataError, NoDataError
+from tradepit.market.dates import parse_date_strings
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ def normalise_ohlcv(
     """Turn a frame with common spellings into the standard bar frame.
 
     Time: a DatetimeIndex, or an index/column named Date, Datetime, Timestamp or Time (any
-    case; epoch numbers accepted); naive times are taken as UTC. Prices: Open/High/Low/Close
-    in any case ("Adj Close" only when there is no Close). Volume optional (0 when absent).
+    case; epoch numbers accepted; text dates must share one format, see `dates`); naive
+    times are taken as UTC. Prices: Open/High/Low/Close in any case ("Adj Close" only when
+    there is no Close). Volume optional (0 when absent).
     Rows whose prices are all empty (e.g. holidays in Yahoo exports) are dropped; duplicated
     times keep the first row; both are logged. With `repair`, high/low are widened to cover
     open/close instead of raising.
@@ -136,10 +138,10 @@ def _parse_times(times: pd.Series | pd.Index, source: str) -> pd.DatetimeIndex:
         parsed = pd.Series(times if times.tz else times.tz_localize("UTC")).dt.tz_convert("UTC")
     elif pd.api.types.is_numeric_dtype(values):
         parsed = _parse_epoch(values)
+    elif pd.api.types.infer_dtype(values, skipna=True) == "string":
+        parsed = parse_date_strings(values, source)
     else:
         parsed = pd.to_datetime(values, errors="coerce", utc=True)
-        if parsed.isna().any():
-            parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
     bad = parsed.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

@@ -147,3 +147,51 @@ def test_unsupported_and_missing_files(tmp_path: Path) -> None:
 def test_empty_is_no_data(tmp_path: Path, text: str) -> None:
     with pytest.raises(NoDataError):
         load_ohlcv(_write(tmp_path, text))
+
+
+def _daily_csv(tmp_path: Path, dates: pd.DatetimeIndex, fmt: str) -> Path:
+    close = np.arange(1.0, len(dates) + 1)  # the close tells which date a bar was written for
+    frame = pd.DataFrame(
+        {"Date": dates.strftime(fmt), "Open": close, "High": close, "Low": close, "Close": close}
+    )
+    path = tmp_path / "bars.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%b-%Y"])
+def test_dates_are_read_in_one_format_for_the_whole_column(tmp_path: Path, fmt: str) -> None:
+    dates = pd.bdate_range("2015-01-02", periods=30, tz="UTC")  # 02/01 .. 12/01 read both ways
+    frame = load_ohlcv(_daily_csv(tmp_path, dates, fmt))
+    assert frame.index.equals(pd.DatetimeIndex(dates, name="timestamp"))
+    assert frame["close"].tolist() == list(np.arange(1.0, 31))  # it mixed: 02/01 became Feb 1
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y"])
+def test_dates_that_read_both_day_and_month_first_are_refused(tmp_path: Path, fmt: str) -> None:
+    dates = pd.bdate_range("2015-01-02", "2015-01-12", tz="UTC")  # no day above 12
+    with pytest.raises(MalformedDataError) as caught:
+        load_ohlcv(_daily_csv(tmp_path, dates, fmt))
+    first = dates[0].strftime(fmt)
+    assert f"ambiguous dates: '{first}' at row 1 could be" in str(caught.value)
+    assert "write dates as ISO YYYY-MM-DD" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["02/01/2015", "13/01/2015", "14/01/2015", "01/15/2015"],  # day-first, then month-first
+        ["2015-01-02", "2015-01-05", "01/06/2015"],  # ISO and slashes
+    ],
+)
+def test_dates_in_mixed_formats_are_refused(tmp_path: Path, dates: list[str]) -> None:
+    rows = "".join(f"{d},1,2,0.5,1.5\n" for d in dates)
+    odd = f"mixed formats: '{dates[-1]}' at row {len(dates)} is not"
+    with pytest.raises(MalformedDataError, match=odd):
+        load_ohlcv(_write(tmp_path, "Date,Open,High,Low,Close\n" + rows))
+
+
+def test_non_iso_datetimes_with_offset(tmp_path: Path) -> None:
+    text = "Datetime,Open,High,Low,Close\n01/13/2015 09:30 -05:00,1,2,0.5,1.5\n"
+    frame = load_ohlcv(_write(tmp_path, text))
+    assert frame.index[0] == pd.Timestamp("2015-01-13 14:30", tz="UTC")
