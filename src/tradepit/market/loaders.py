@@ -28,6 +28,8 @@ ALIASES = {
     "low": ("low", "l"),
     "volume": ("volume", "vol", "v"),
 }
+US_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"
+DECIMAL_COMMA = r"[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+"
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -119,7 +121,7 @@ def _pick_columns(frame: pd.DataFrame, source: str) -> dict[str, object]:
 def _numeric(column: pd.Series, key: str, source: str) -> np.ndarray:
     values = column
     if values.dtype == object or pd.api.types.is_string_dtype(values):
-        values = values.astype("string").str.strip().str.replace(",", "", regex=False)
+        values = _drop_thousands_commas(values.astype("string").str.strip(), key, source)
         values = values.replace({"": pd.NA, "null": pd.NA, "NaN": pd.NA, "nan": pd.NA})
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna().to_numpy() & values.notna().to_numpy()
@@ -130,6 +132,20 @@ def _numeric(column: pd.Series, key: str, source: str) -> np.ndarray:
             f" ({int(bad.sum())} such values)"
         )
     return numbers.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _drop_thousands_commas(text: pd.Series, key: str, source: str) -> pd.Series:
+    """Strip US thousands commas ("2,058.90"); refuse a decimal comma ("2058,90", "2.058,9").
+    Other values with commas are left for the non-numeric check."""
+    us = text.str.fullmatch(US_THOUSANDS, na=False).to_numpy()
+    decimal = text.str.fullmatch(DECIMAL_COMMA, na=False).to_numpy() & ~us
+    if decimal.any():
+        row = int(np.flatnonzero(decimal)[0])
+        raise MalformedDataError(
+            f"{source}: decimal comma in {text.iloc[row]!r} in column {key!r} at row {row + 1};"
+            " save the file with '.' as the decimal mark"
+        )
+    return text.where(~us, text.str.replace(",", "", regex=False))
 
 
 def _parse_times(times: pd.Series | pd.Index, source: str) -> pd.DatetimeIndex:

@@ -72,6 +72,23 @@ def test_epoch_milliseconds_and_thousands_separators(tmp_path: Path) -> None:
     assert frame["volume"].iloc[0] == 1234.0
 
 
+def test_us_thousands_separators_in_prices(tmp_path: Path) -> None:
+    text = 'Date,Open,High,Low,Close\n2015-01-02,"2,058.90","2,072.36","2,046.04","2,058.20"\n'
+    frame = load_ohlcv(_write(tmp_path, text))
+    assert frame.iloc[0].tolist()[:4] == [2058.90, 2072.36, 2046.04, 2058.20]
+
+
+@pytest.mark.parametrize(
+    ("close", "shown"), [('"2058,20"', "'2058,20'"), ('"2.058,2"', "'2.058,2'")]
+)
+def test_decimal_comma_is_refused(tmp_path: Path, close: str, shown: str) -> None:
+    text = f"Date,Open,High,Low,Close\n2015-01-02,2058.9,2072.36,2046.04,{close}\n"
+    with pytest.raises(MalformedDataError) as caught:  # it read 2058,20 as 205820
+        load_ohlcv(_write(tmp_path, text))
+    assert f"decimal comma in {shown} in column 'close' at row 1" in str(caught.value)
+    assert "'.' as the decimal mark" in str(caught.value)
+
+
 def test_yyyymmdd_integers(tmp_path: Path) -> None:
     text = "Date,Open,High,Low,Close\n20240102,1,2,0.5,1.5\n"
     assert load_ohlcv(_write(tmp_path, text)).index[0] == pd.Timestamp("2024-01-02", tz="UTC")
@@ -116,6 +133,7 @@ def test_normalise_frame_with_date_index_name() -> None:
             "unparseable date 'not-a-date' at row 2",
         ),
         ("Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,abc\n", "non-numeric value 'abc'"),
+        ('Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,"1,2,3"\n', "non-numeric value '1,2,3'"),
         ("Date,Open,High,Low,Close\n2024-01-02,1,0.5,2,1\n", "high < low"),
         ("Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,3\n", "outside low..high"),
         ("Date,Open,High,Low,Close\n2024-01-02,0,2,0,1\n", "non-positive"),
