@@ -30,6 +30,7 @@ ALIASES = {
 }
 US_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"
 DECIMAL_COMMA = r"[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+"
+CLOCK = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?(Z| ?[+-]\d{2}:?\d{2})?"
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -60,12 +61,12 @@ def normalise_ohlcv(
     """Turn a frame with common spellings into the standard bar frame.
 
     Time: a DatetimeIndex, or an index/column named Date, Datetime, Timestamp or Time (any
-    case; epoch numbers accepted; text dates must share one format, see `dates`); naive
-    times are taken as UTC. Prices: Open/High/Low/Close in any case ("Adj Close" only when
-    there is no Close). Volume optional (0 when absent).
-    Rows whose prices are all empty (e.g. holidays in Yahoo exports) are dropped; duplicated
-    times keep the first row; both are logged. With `repair`, high/low are widened to cover
-    open/close instead of raising.
+    case; epoch numbers accepted; text dates must share one format, see `dates`), or
+    separate Date and Time (HH:MM[:SS]) columns; naive times are taken as UTC. Prices:
+    Open/High/Low/Close in any case ("Adj Close" only when there is no Close). Volume
+    optional (0 when absent). Rows whose prices are all empty (e.g. holidays in Yahoo
+    exports) are dropped; duplicated times keep the first row; both are logged. With
+    `repair`, high/low are widened to cover open/close instead of raising.
     """
     if raw.empty:
         raise NoDataError(f"{source} has no rows")
@@ -91,6 +92,8 @@ def _split_time(raw: pd.DataFrame, source: str) -> tuple[pd.Series | pd.Index, p
         return raw.index, raw
     lowered = {str(c).strip().lower(): c for c in raw.columns}
     for name in TIME_NAMES:
+        if name == "date" and "date" in lowered and "time" in lowered:
+            return _join_date_time(raw, lowered["date"], lowered["time"], source)
         if name in lowered:
             col = lowered[name]
             return raw[col].reset_index(drop=True), raw.drop(columns=[col]).reset_index(drop=True)
@@ -100,6 +103,21 @@ def _split_time(raw: pd.DataFrame, source: str) -> tuple[pd.Series | pd.Index, p
         f"{source}: missing time column; name it Date, Datetime, Timestamp or Time "
         f"(found: {', '.join(map(str, raw.columns))})"
     )
+
+
+def _join_date_time(
+    raw: pd.DataFrame, date: object, time: object, source: str
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Separate Date and Time columns as one text time ("2024-01-02" + "09:30")."""
+    days, clock = (raw[c].astype("string").str.strip().reset_index(drop=True) for c in (date, time))
+    bad = ~clock.str.fullmatch(CLOCK, na=False).to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise MalformedDataError(
+            f"{source}: cannot join the Date and Time columns: time {clock[row]!r} at row "
+            f"{row + 1} is not HH:MM[:SS] ({int(bad.sum())} such rows)"
+        )
+    return days + " " + clock, raw.drop(columns=[date, time]).reset_index(drop=True)
 
 
 def _pick_columns(frame: pd.DataFrame, source: str) -> dict[str, object]:

@@ -213,3 +213,29 @@ def test_non_iso_datetimes_with_offset(tmp_path: Path) -> None:
     text = "Datetime,Open,High,Low,Close\n01/13/2015 09:30 -05:00,1,2,0.5,1.5\n"
     frame = load_ohlcv(_write(tmp_path, text))
     assert frame.index[0] == pd.Timestamp("2015-01-13 14:30", tz="UTC")
+
+
+def test_separate_date_and_time_columns_are_joined(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    when = pd.date_range("2024-01-02 09:30", periods=390, freq="min", tz="UTC").append(
+        pd.date_range("2024-01-03 09:30", periods=390, freq="min", tz="UTC")
+    )
+    close = np.arange(1.0, len(when) + 1)
+    raw = pd.DataFrame({"Date": when.strftime("%Y-%m-%d"), "Time": when.strftime("%H:%M"),
+                        "Open": close, "High": close, "Low": close, "Close": close})  # fmt: skip
+    path = tmp_path / "minutes.csv"
+    raw.to_csv(path, index=False)
+    with caplog.at_level(logging.WARNING, logger="tradepit.market.loaders"):
+        frame = load_ohlcv(path)
+    assert frame.index.equals(pd.DatetimeIndex(when, name="timestamp"))  # not 2 daily bars
+    assert frame["close"].tolist() == close.tolist()
+    assert "duplicated" not in caplog.text
+
+
+def test_a_time_column_that_is_not_a_clock_time_is_refused(tmp_path: Path) -> None:
+    text = "Date,Time,Open,High,Low,Close\n2024-01-02,930,1,2,0.5,1.5\n"
+    with pytest.raises(
+        MalformedDataError, match="cannot join the Date and Time columns: time '930'"
+    ):
+        load_ohlcv(_write(tmp_path, text))
