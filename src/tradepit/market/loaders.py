@@ -249,10 +249,16 @@ def _check_values(frame: pd.DataFrame, source: str, *, repair: bool) -> None:
         frame["high"] = np.maximum(frame["high"], top)
         frame["low"] = np.minimum(frame["low"], bottom)
         return
-    _raise_if(frame, outside, source, "open or close outside low..high (load with repair=True)")
+    _raise_if(frame, outside, source, "open or close outside low..high (inconsistent OHLC)")
 
 
 def _raise_if(frame: pd.DataFrame, mask: pd.Series, source: str, what: str) -> None:
+    """Name the first bad bar by its time and values, so it can be found and fixed."""
     if mask.any():
         first = frame.index[mask.to_numpy()][0]
-        raise MalformedDataError(f"{source}: {int(mask.sum())} rows with {what}, first at {first}")
+        when = first.strftime("%Y-%m-%d") if first == first.normalize() else str(first)
+        bar = "/".join(f"{frame.at[first, k]:.10g}" for k in OHLCV)
+        raise MalformedDataError(
+            f"{source}: {int(mask.sum())} rows with {what}, first at {when} (O/H/L/C/V {bar});"
+            " fix them in the file"
+        )

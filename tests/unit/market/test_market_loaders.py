@@ -146,6 +146,16 @@ def test_malformed(tmp_path: Path, text: str, reason: str) -> None:
         load_ohlcv(_write(tmp_path, text))
 
 
+def test_inconsistent_ohlc_names_the_bar_and_no_python_option(tmp_path: Path) -> None:
+    text = "Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,1.5\n2024-01-03,1,2,0.5,3\n"
+    with pytest.raises(MalformedDataError) as caught:
+        load_ohlcv(_write(tmp_path, text))
+    message = str(caught.value)
+    assert "1 rows with open or close outside low..high (inconsistent OHLC)" in message
+    assert "first at 2024-01-03 (O/H/L/C/V 1/2/0.5/3/0); fix them in the file" in message
+    assert "repair" not in message  # a keyword of load_ohlcv, not something the CLI takes
+
+
 def test_repair_widens_high_low(tmp_path: Path) -> None:
     text = "Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,3\n"
     frame = load_ohlcv(_write(tmp_path, text), repair=True)
