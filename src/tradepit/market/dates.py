@@ -52,6 +52,7 @@ def parse_date_strings(text: pd.Series, source: str) -> pd.Series:
 def _mixed_error(
     text: pd.Series, present: np.ndarray, readings: dict[str, pd.Series], first: str, source: str
 ) -> MalformedDataError:
+    """Why no single format fits: a date nothing reads, no format to infer, or mixed ones."""
     fmt, best = max(readings.items(), key=lambda item: int(item[1].notna().sum()))
     missed = present & best.isna().to_numpy()
     anyhow = _read(text, "mixed").notna().to_numpy()
@@ -62,7 +63,7 @@ def _mixed_error(
             f"{source}: unparseable date {text[row]!r} at row {row + 1}"
             f" ({int(unreadable.sum())} such rows)"
         )
-    if len(readings) == 1:
+    if len(readings) == 1 or best.isna().all():
         return MalformedDataError(f"{source}: cannot tell the format of the date {first!r}; {HINT}")
     row, fits = int(np.flatnonzero(missed)[0]), int(np.flatnonzero(best.notna().to_numpy())[0])
     return MalformedDataError(

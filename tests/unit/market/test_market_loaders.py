@@ -132,6 +132,10 @@ def test_normalise_frame_with_date_index_name() -> None:
             "Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,1.5\nnot-a-date,1,2,0.5,1.5\n",
             "unparseable date 'not-a-date' at row 2",
         ),
+        (
+            "Date,Open,High,Low,Close\n02/01/15,1,2,0.5,1.5\n",  # a 2-digit year: which is which?
+            "cannot tell the format of the date '02/01/15'",
+        ),
         ("Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,abc\n", "non-numeric value 'abc'"),
         ('Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,"1,2,3"\n', "non-numeric value '1,2,3'"),
         ("Date,Open,High,Low,Close\n2024-01-02,1,0.5,2,1\n", "high < low"),
