@@ -94,9 +94,13 @@ def _load(
         raise ValueError(f"--start {start} is after --{end_name} {end}")
     clipped = bars.loc[lo:hi] if lo is not None or hi is not None else bars
     if len(clipped) < 2:
-        raise ValueError(
-            f"no bars for {asset.symbol} between {start or 'start'} and {end or 'end'}"
+        found = "no bars" if clipped.empty else "only 1 bar"
+        span = (
+            f"between {start or 'start'} and {end or 'end'}"
+            if lo is not None or hi is not None
+            else f"in {data or 'the bundled data'}"
         )
+        raise ValueError(f"{found} for {asset.symbol} {span}; at least 2 bars are needed")
     return clipped, asset
 
 

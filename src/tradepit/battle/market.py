@@ -21,7 +21,7 @@ import pandas as pd
 from tradepit.agent.loop import ticks as calendar_ticks
 from tradepit.battle.blind import Blinding
 from tradepit.clock import ReplayClock
-from tradepit.domain.errors import ConfigError
+from tradepit.domain.errors import ConfigError, MalformedDataError
 from tradepit.domain.models import Asset, Bar, Quote
 from tradepit.domain.ports import Clock, MarketData
 from tradepit.market import HistoricalSource, PointInTimeFeed, load_ohlcv
@@ -37,7 +37,13 @@ def load_frames(
     Frame attrs are dropped (pandas deep-copies attrs on every slice)."""
     bundled = [s for s in symbols if s not in files]
     source = HistoricalSource.bundled(bundled) if bundled else None
-    user = HistoricalSource.from_frames({s: load_ohlcv(files[s]) for s in symbols if s in files})
+    loaded = {s: load_ohlcv(files[s]) for s in symbols if s in files}
+    for symbol, frame in loaded.items():
+        if len(frame) < 2:
+            raise MalformedDataError(
+                f"only 1 bar for {symbol} in {files[symbol]}; at least 2 bars are needed"
+            )
+    user = HistoricalSource.from_frames(loaded)
     frames, assets = {}, {}
     for symbol in symbols:
         origin = user if symbol in files else source

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tradepit.domain.errors import MalformedDataError, NoDataError
+from tradepit.market.dates import parse_date_strings
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ ALIASES = {
     "low": ("low", "l"),
     "volume": ("volume", "vol", "v"),
 }
+US_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"
+DECIMAL_COMMA = r"[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+"
+CLOCK = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?(Z| ?[+-]\d{2}:?\d{2})?"
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -57,11 +61,12 @@ def normalise_ohlcv(
     """Turn a frame with common spellings into the standard bar frame.
 
     Time: a DatetimeIndex, or an index/column named Date, Datetime, Timestamp or Time (any
-    case; epoch numbers accepted); naive times are taken as UTC. Prices: Open/High/Low/Close
-    in any case ("Adj Close" only when there is no Close). Volume optional (0 when absent).
-    Rows whose prices are all empty (e.g. holidays in Yahoo exports) are dropped; duplicated
-    times keep the first row; both are logged. With `repair`, high/low are widened to cover
-    open/close instead of raising.
+    case; epoch numbers accepted; text dates must share one format, see `dates`), or
+    separate Date and Time (HH:MM[:SS]) columns; naive times are taken as UTC. Prices:
+    Open/High/Low/Close in any case ("Adj Close" only when there is no Close). Volume
+    optional (0 when absent). Rows whose prices are all empty (e.g. holidays in Yahoo
+    exports) are dropped; duplicated times keep the first row; both are logged. With
+    `repair`, high/low are widened to cover open/close instead of raising.
     """
     if raw.empty:
         raise NoDataError(f"{source} has no rows")
@@ -87,6 +92,8 @@ def _split_time(raw: pd.DataFrame, source: str) -> tuple[pd.Series | pd.Index, p
         return raw.index, raw
     lowered = {str(c).strip().lower(): c for c in raw.columns}
     for name in TIME_NAMES:
+        if name == "date" and "date" in lowered and "time" in lowered:
+            return _join_date_time(raw, lowered["date"], lowered["time"], source)
         if name in lowered:
             col = lowered[name]
             return raw[col].reset_index(drop=True), raw.drop(columns=[col]).reset_index(drop=True)
@@ -96,6 +103,21 @@ def _split_time(raw: pd.DataFrame, source: str) -> tuple[pd.Series | pd.Index, p
         f"{source}: missing time column; name it Date, Datetime, Timestamp or Time "
         f"(found: {', '.join(map(str, raw.columns))})"
     )
+
+
+def _join_date_time(
+    raw: pd.DataFrame, date: object, time: object, source: str
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Separate Date and Time columns as one text time ("2024-01-02" + "09:30")."""
+    days, clock = (raw[c].astype("string").str.strip().reset_index(drop=True) for c in (date, time))
+    bad = ~clock.str.fullmatch(CLOCK, na=False).to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise MalformedDataError(
+            f"{source}: cannot join the Date and Time columns: time {clock[row]!r} at row "
+            f"{row + 1} is not HH:MM[:SS] ({int(bad.sum())} such rows)"
+        )
+    return days + " " + clock, raw.drop(columns=[date, time]).reset_index(drop=True)
 
 
 def _pick_columns(frame: pd.DataFrame, source: str) -> dict[str, object]:
@@ -117,7 +139,7 @@ def _pick_columns(frame: pd.DataFrame, source: str) -> dict[str, object]:
 def _numeric(column: pd.Series, key: str, source: str) -> np.ndarray:
     values = column
     if values.dtype == object or pd.api.types.is_string_dtype(values):
-        values = values.astype("string").str.strip().str.replace(",", "", regex=False)
+        values = _drop_thousands_commas(values.astype("string").str.strip(), key, source)
         values = values.replace({"": pd.NA, "null": pd.NA, "NaN": pd.NA, "nan": pd.NA})
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna().to_numpy() & values.notna().to_numpy()
@@ -130,16 +152,30 @@ def _numeric(column: pd.Series, key: str, source: str) -> np.ndarray:
     return numbers.to_numpy(dtype="float64", na_value=np.nan)
 
 
+def _drop_thousands_commas(text: pd.Series, key: str, source: str) -> pd.Series:
+    """Strip US thousands commas ("2,058.90"); refuse a decimal comma ("2058,90", "2.058,9").
+    Other values with commas are left for the non-numeric check."""
+    us = text.str.fullmatch(US_THOUSANDS, na=False).to_numpy()
+    decimal = text.str.fullmatch(DECIMAL_COMMA, na=False).to_numpy() & ~us
+    if decimal.any():
+        row = int(np.flatnonzero(decimal)[0])
+        raise MalformedDataError(
+            f"{source}: decimal comma in {text.iloc[row]!r} in column {key!r} at row {row + 1};"
+            " save the file with '.' as the decimal mark"
+        )
+    return text.where(~us, text.str.replace(",", "", regex=False))
+
+
 def _parse_times(times: pd.Series | pd.Index, source: str) -> pd.DatetimeIndex:
     values = pd.Series(times).reset_index(drop=True)
     if isinstance(times, pd.DatetimeIndex):
         parsed = pd.Series(times if times.tz else times.tz_localize("UTC")).dt.tz_convert("UTC")
     elif pd.api.types.is_numeric_dtype(values):
         parsed = _parse_epoch(values)
+    elif pd.api.types.infer_dtype(values, skipna=True) == "string":
+        parsed = parse_date_strings(values, source)
     else:
         parsed = pd.to_datetime(values, errors="coerce", utc=True)
-        if parsed.isna().any():
-            parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
     bad = parsed.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
@@ -213,10 +249,16 @@ def _check_values(frame: pd.DataFrame, source: str, *, repair: bool) -> None:
         frame["high"] = np.maximum(frame["high"], top)
         frame["low"] = np.minimum(frame["low"], bottom)
         return
-    _raise_if(frame, outside, source, "open or close outside low..high (load with repair=True)")
+    _raise_if(frame, outside, source, "open or close outside low..high (inconsistent OHLC)")
 
 
 def _raise_if(frame: pd.DataFrame, mask: pd.Series, source: str, what: str) -> None:
+    """Name the first bad bar by its time and values, so it can be found and fixed."""
     if mask.any():
         first = frame.index[mask.to_numpy()][0]
-        raise MalformedDataError(f"{source}: {int(mask.sum())} rows with {what}, first at {first}")
+        when = first.strftime("%Y-%m-%d") if first == first.normalize() else str(first)
+        bar = "/".join(f"{frame.at[first, k]:.10g}" for k in OHLCV)
+        raise MalformedDataError(
+            f"{source}: {int(mask.sum())} rows with {what}, first at {when} (O/H/L/C/V {bar});"
+            " fix them in the file"
+        )

@@ -60,6 +60,14 @@ def test_battle_errors_are_one_line(home):
     result = run("battle", "--models", "rules:nope", "--symbols", "SPX", "--start",
                  "2017-09-25", "--end", "2017-10-13")  # fmt: skip
     assert result.exit_code == 1 and "unknown strategy" in result.output
+    one = home / "one.csv"
+    one.write_text("Date,Open,High,Low,Close\n2020-01-02,1,2,0.5,1.5\n")
+    result = run(
+        "battle", "--models", "rules:sma_cross", "--symbols", "ONE", "--data", f"ONE={one}"
+    )
+    message = "".join(result.output.split())  # the console wraps long lines, even mid-path
+    assert result.exit_code == 1  # it was: min() arg is an empty sequence
+    assert "".join(f"only 1 bar for ONE in {one}; at least 2 bars are needed".split()) in message
 
 
 @pytest.mark.slow

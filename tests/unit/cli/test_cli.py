@@ -174,6 +174,15 @@ def test_backtest_malformed_csv(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_backtest_on_a_one_bar_file_says_two_bars_are_needed(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("Date,Open,High,Low,Close\n2020-01-02,1,2,0.5,1.5\n")
+    result = runner.invoke(app, ["backtest", "--strategy", "sma_cross", "--data", str(path)])
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    message = "".join(result.stderr.split())  # the console wraps long lines, even mid-path
+    assert "".join(f"only 1 bar for ONE in {path}; at least 2 bars are needed".split()) in message
+
+
 def test_indicators_at_a_date_uses_no_later_bar():
     result = run("indicators", "SPX", "--at", "2015-06-30", "--json")
     assert result.exit_code == 0, result.output
