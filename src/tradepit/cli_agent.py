@@ -173,6 +173,8 @@ def _interval(interval: str | None, live: bool) -> str:
     from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
 
     step = canonical_timeframe(interval or ("15Min" if live else BUNDLED_TIMEFRAME))
+    if parse_timeframe(step) > parse_timeframe("1Day"):  # it ran daily, without a word
+        raise ValueError(f"--interval {interval}: at most 1d (one cycle at each session's close)")
     if not live and parse_timeframe(step) < parse_timeframe(BUNDLED_TIMEFRAME):
         err.print(
             f"[yellow]note:[/] the bundled bars are daily: every {interval} cycle of a day "

@@ -145,6 +145,12 @@ def test_run_intraday_on_daily_bars_says_so(cli):
     assert "cycle 1 2018-12-31 15:00Z" in second.stdout
 
 
+def test_run_refuses_an_interval_longer_than_a_day(cli):
+    """--interval 1w ran one cycle per session, as 1d does, without a word."""
+    result = cli("run", "--symbols", "SPX", "--start", "2016-01-04", "--interval", "1w")
+    assert result.exit_code != 0 and "at most 1d" in result.output
+
+
 def test_run_bad_input_is_one_clear_line(cli):
     bad = cli("run", "--symbols", "SPX", "--interval", "15x")
     assert bad.exit_code == 2 and "unknown timeframe unit" in bad.stderr
