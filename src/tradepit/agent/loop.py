@@ -276,8 +276,9 @@ def install_stop_handlers(stop: threading.Event) -> Callable[[], None]:
 def replay_window(
     source: Any, symbols: Sequence[str], start: datetime | None, end: datetime | None
 ) -> tuple[datetime, datetime]:
-    """[start, end] of a replay over `source` (a HistoricalSource): by default the session of
-    the last bar common to all symbols; never past the moment that bar completes."""
+    """[start, end) of a replay over `source` (a HistoricalSource): by default the session of
+    the last bar common to all symbols; never past the moment that bar completes. `end` is
+    exclusive (the CLI passes the day after its inclusive --end)."""
     frames = [source.frame(s) for s in symbols]
     last_open = min(pd.Timestamp(f.index[-1]) for f in frames)
     first_open = max(pd.Timestamp(f.index[0]) for f in frames)
@@ -287,6 +288,9 @@ def replay_window(
     covers = f"data of {', '.join(symbols)} covers {first_open.date()} .. {last_open.date()}"
     if lo < first_open:
         raise ConfigError(f"start {lo.date()} is before the data: {covers}")
+    if end is not None and pd.Timestamp(end) <= lo:
+        last = (pd.Timestamp(end) - DAY).date()
+        raise ConfigError(f"end {last} is before start {lo.date()}")
     if lo >= hi:
         raise ConfigError(f"no replay between {lo.date()} and {hi.date()}: {covers}")
     return lo.to_pydatetime(), hi.to_pydatetime()

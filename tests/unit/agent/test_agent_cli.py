@@ -145,6 +145,13 @@ def test_run_intraday_on_daily_bars_says_so(cli):
     assert "cycle 1 2018-12-31 15:00Z" in second.stdout
 
 
+def test_a_replay_past_the_data_says_where_it_stops(cli):
+    """MSFT's data ends 2017-11-10: the run stopped there without a word."""
+    result = cli("run", "--symbols", "MSFT", "--start", "2017-11-08", "--end", "2018-01-10")
+    assert result.exit_code == 0
+    assert "the data of MSFT ends 2017-11-10;" in result.stderr and "stops there" in result.stderr
+
+
 def test_run_refuses_an_interval_longer_than_a_day(cli):
     """--interval 1w ran one cycle per session, as 1d does, without a word."""
     result = cli("run", "--symbols", "SPX", "--start", "2016-01-04", "--interval", "1w")
@@ -159,6 +166,9 @@ def test_run_bad_input_is_one_clear_line(cli):
     holiday = cli("run", "--symbols", "SPX", "--start", "2018-07-04", "--end", "2018-07-04")
     assert holiday.exit_code == 1
     assert "no XNYS session from 2018-07-04 to 2018-07-04" in holiday.stderr
+    backwards = cli("run", "--symbols", "SPX", "--start", "2016-02-01", "--end", "2016-01-01")
+    assert backwards.exit_code == 1  # it named 2016-01-02, the day after the end given
+    assert "end 2016-01-01 is before start 2016-02-01" in backwards.stderr
     close_only = cli("run", "--symbols", "SPX,AAPL", "--once")
     assert close_only.exit_code == 1 and "AAPL is close-only" in close_only.stderr
     assert cli("ask").exit_code == 2
