@@ -109,6 +109,20 @@ def last_price(deps: AgentDeps, symbol: str) -> Decimal:
     return deps.market.latest_quote(symbol).last
 
 
+STALE_AFTER = timedelta(days=5)
+"""A price older than this is stale: longer than any market closure (weekend + holiday)."""
+
+
+def stale_price(deps: AgentDeps, symbol: str) -> str | None:
+    """A note when `symbol`'s last price is stale at the clock's now (its data ends before
+    it, e.g. a bundled series that stops earlier than the others), else None."""
+    stamp = deps.market.latest_quote(symbol).timestamp
+    age = deps.clock.now() - stamp
+    if age <= STALE_AFTER:
+        return None
+    return f"the last {symbol} price is from {stamp:%Y-%m-%d}, {age.days} days before now"
+
+
 def trading_state(deps: AgentDeps, account: Account) -> tuple[TradingState, tuple[str, ...]]:
     """The stricter of the account's state under the limits and the manual state (kill
     switch), with the reasons' codes."""

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from tradepit.domain.errors import DuplicateClientOrderIdError, OrderRejectedError
 from tradepit.domain.models import Order, OrderRequest, OrderStatus, RiskVerdict
-from tradepit.tools._common import resolve_symbol
+from tradepit.tools._common import resolve_symbol, stale_price
 from tradepit.tools._orders import (
     OrderArgs,
     OrderToolOutput,
@@ -40,6 +40,7 @@ class PlaceOrderOutput(OrderToolOutput):
     order: OrderView | None = None
     reason: str | None = None
     risk: VerdictView | None = None
+    stale: str | None = Field(None, description="Set when the price it was valued at is old")
 
 
 def submit(
@@ -88,6 +89,7 @@ def place_order(deps: AgentDeps, args: OrderArgs) -> PlaceOrderOutput:
     out = submit(deps, verdict, view, verdict.adjusted_request)
     if out.order is not None and deps.turn_orders is not None:
         deps.turn_orders.sent(request.symbol, args)
+    out.stale = stale_price(deps, request.symbol)
     return out
 
 

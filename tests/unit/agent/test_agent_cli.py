@@ -37,6 +37,8 @@ def test_ask_rsi_and_an_order(cli):
     reply = json.loads(order.stdout)
     assert reply["status"] == "answered" and reply["actions"] == {"MSFT": "buy"}
     assert "filled 10 at 83.87" in reply["text"] and "stop 82.19" in reply["text"]
+    # MSFT's data ends 2017-11-10, before the chat's clock: the fill price is that old
+    assert "the last MSFT price is from 2017-11-10, 416 days before now" in reply["text"]
 
 
 def test_close_a_position_bought_in_an_earlier_invocation(cli):
@@ -50,6 +52,11 @@ def test_close_a_position_bought_in_an_earlier_invocation(cli):
     assert "StoreError" not in closed.stdout + closed.stderr
     positions = cli("ask", "positions").stdout
     assert "MSFT" not in positions and "No open positions" in positions
+
+
+def test_an_order_at_a_current_price_has_no_stale_note(cli):
+    reply = json.loads(cli("ask", "buy 1 SPX", "--yes", "--json").stdout)
+    assert "filled 1 at" in reply["text"] and "price is from" not in reply["text"]
 
 
 def test_a_marketable_limit_keeps_its_position(cli):

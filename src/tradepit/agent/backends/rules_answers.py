@@ -105,6 +105,8 @@ def _order_outcome(r: dict[str, Any], args: dict[str, Any]) -> str:
     note = ""
     if resized:
         note = f" The risk gate resized it from {_qty(asked)} to {_qty(risk['qty'])}."
+    if r.get("stale"):
+        note += f" Note: {r['stale']}: the price is not current."
     return f"Order {text}.{note}"
 
 
