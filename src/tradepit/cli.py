@@ -72,19 +72,26 @@ def _timestamp(text: str | None, name: str) -> pd.Timestamp | None:
 
 
 def _load(
-    symbol: str | None, data: Path | None, start: str | None, end: str | None, end_name="end"
+    symbol: str | None,
+    data: Path | None,
+    start: str | None,
+    end: str | None,
+    end_name: str = "end",
+    calendar: str | None = None,
 ):
     """Bars and asset from a bundled symbol or a user file, clipped to start..end (`end` is
-    given as the option `--<end_name>`)."""
+    given as the option `--<end_name>`). A file's asset trades on `calendar`, by default
+    24/7 when its data has Sunday sessions (crypto), else XNYS (`user_asset`)."""
     from tradepit.market.feed import HistoricalSource
     from tradepit.market.loaders import load_ohlcv
 
     if (symbol is None) == (data is None):
         raise ValueError("give exactly one of --symbol or --data")
     if data is not None:
-        from tradepit.domain.models import Asset
+        from tradepit.market.user_assets import user_asset
 
-        bars, asset = load_ohlcv(data), Asset(symbol=data.stem.upper())
+        bars = load_ohlcv(data)
+        asset = user_asset(data.stem.upper(), bars, calendar)
     else:
         source = HistoricalSource.bundled([symbol.upper()])  # refuses close-only symbols
         (name,) = source.symbols()
@@ -171,12 +178,19 @@ def backtest(
     commission_per_share: float = 0.0,
     slippage_bps: float = 0.0,
     fractional: bool = False,
+    calendar: Annotated[
+        str | None,
+        typer.Option(
+            help="--data's exchange calendar (XNYS, 24/7); default: 24/7 if it trades on Sundays"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
 ) -> None:
-    """Backtest a strategy through the paper broker (event path)."""
+    """Backtest a strategy through the paper broker (event path). Crypto (24/7) data trades
+    fractional quantities."""
     from tradepit.backtest.event import BacktestConfig, run_backtest
     from tradepit.market.timeframe import data_timeframe
     from tradepit.strategies import build_params, get_strategy, parse_param_pairs
@@ -184,13 +198,13 @@ def backtest(
     with _errors():
         strat = get_strategy(strategy)
         params = build_params(strat, parse_param_pairs(param or []))
-        bars, asset = _load(symbol, data, start, end)
+        bars, asset = _load(symbol, data, start, end, calendar=calendar)
         config = BacktestConfig(
             cash=check_cash(cash),
             commission_pct=commission,
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,
-            fractional=fractional,
+            fractional=fractional or asset.fractionable,
             timeframe=data_timeframe({asset.symbol: bars}),
         )
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:

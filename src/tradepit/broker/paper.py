@@ -181,7 +181,8 @@ class PaperBroker:
             raise OrderRejectedError("no_price", f"no price known yet for {request.symbol}")
         qty = request.qty
         if qty is None:
-            qty = notional_qty(request.notional, price, state.fractional)  # type: ignore[arg-type]
+            fractional = state.fractional_in(request.symbol)
+            qty = notional_qty(request.notional, price, fractional)  # type: ignore[arg-type]
             if qty <= 0:
                 raise OrderRejectedError(
                     "invalid_qty", f"notional {request.notional} buys no unit at {price}"
@@ -194,7 +195,8 @@ class PaperBroker:
         if request.qty is not None:
             if request.qty <= 0:
                 raise OrderRejectedError("invalid_qty", f"qty must be positive, got {request.qty}")
-            if not self._state.fractional and request.qty != request.qty.to_integral_value():
+            whole = request.qty == request.qty.to_integral_value()
+            if not whole and not self._state.fractional_in(request.symbol):
                 raise OrderRejectedError(
                     "invalid_qty", f"fractional qty {request.qty} is not allowed"
                 )

@@ -46,7 +46,7 @@ def process_bar(state: PaperState, bar: Bar, day: date) -> list[Fill]:
     group = state.groups.get(bar.symbol)
     if not group:
         return []
-    run = _BarRun(bar, day, state.config.max_volume_share, state.fractional)
+    run = _BarRun(bar, day, state.config.max_volume_share, state.fractional_in(bar.symbol))
     for parent in group:  # nothing is added to a group while a bar is processed
         if parent.is_open:
             _work_order(state, parent, run)
@@ -106,7 +106,7 @@ def _work_order(state: PaperState, order: WorkingOrder, run: _BarRun) -> None:
             state.close(order, OrderStatus.CANCELED, when)
         return
     if order.qty is None:
-        qty = notional_qty(order.notional, price, state.fractional)  # type: ignore[arg-type]
+        qty = notional_qty(order.notional, price, run.fractional)  # type: ignore[arg-type]
         if qty <= 0:
             reason = f"notional {order.notional} buys no unit at {price}"
             state.close(order, OrderStatus.REJECTED, when, reason)

@@ -58,6 +58,11 @@ class PaperState:
             asset = self._asset_cache[symbol] = self._assets(symbol)
         return asset
 
+    def fractional_in(self, symbol: str) -> bool:
+        """Whether `symbol` trades in fractions: the account allows them, or the asset is
+        fractionable (crypto), as at Alpaca."""
+        return self.fractional or self.asset(symbol).fractionable
+
     def can_short(self, symbol: str) -> bool:
         return self.config.allow_short and self.asset(symbol).shortable
 

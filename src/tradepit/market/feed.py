@@ -30,6 +30,7 @@ from tradepit.market.resample import resample
 from tradepit.market.sessions import bar_end, complete_count
 from tradepit.market.synthetic import PREFIX, is_synthetic, synthetic_asset
 from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
+from tradepit.market.user_assets import user_asset
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,9 @@ class HistoricalSource:
         frames: Mapping[str, pd.DataFrame],
         assets: Mapping[str, Asset] | Iterable[Asset] | None = None,
     ) -> HistoricalSource:
-        """Users' frames (any spelling `normalise_ohlcv` accepts). Assets default to US
-        equities on the frame's ``attrs["calendar"]`` (XNYS); synthetic frames must use
-        "SYN-" symbols."""
+        """Users' frames (any spelling `normalise_ohlcv` accepts). Assets default to the
+        frame's ``attrs["calendar"]``, else `user_asset`'s guess (24/7 crypto for a pair or
+        Sunday sessions, else an XNYS equity); synthetic frames must use "SYN-" symbols."""
         given = _asset_map(assets)
         out_frames, out_assets = {}, {}
         for symbol, raw in frames.items():
@@ -79,12 +80,13 @@ class HistoricalSource:
                 raise ValueError(f"synthetic data must use a {PREFIX} symbol, got {symbol!r}")
             frame = normalise_ohlcv(raw, source=symbol)
             frame.attrs.update({k: v for k, v in raw.attrs.items() if k not in frame.attrs})
-            calendar = str(raw.attrs.get("calendar", "XNYS"))
-            default = synthetic_asset(symbol, calendar) if synthetic else None
+            calendar = raw.attrs.get("calendar")
+            if synthetic:
+                default = synthetic_asset(symbol, str(calendar or "XNYS"))
+            else:
+                default = user_asset(symbol, frame, calendar)
             out_frames[symbol] = frame
-            out_assets[symbol] = (
-                given.get(symbol) or default or Asset(symbol=symbol, calendar=calendar)
-            )
+            out_assets[symbol] = given.get(symbol) or default
         return cls(out_frames, out_assets)
 
     @classmethod

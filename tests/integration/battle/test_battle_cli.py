@@ -70,6 +70,29 @@ def test_battle_errors_are_one_line(home):
     assert "".join(f"only 1 bar for ONE in {one}; at least 2 bars are needed".split()) in message
 
 
+def test_a_crypto_pair_from_a_file_trades_around_the_clock_in_fractions(home):
+    """BTC/USD from --data was an XNYS stock: weekends skipped, and every order of a coin
+    above the cash per order rejected as a fractional quantity (0 trades all battle)."""
+    import numpy as np
+    import pandas as pd
+
+    when = pd.date_range("2021-03-01", periods=40, freq="D")
+    close = 40_000 * np.exp(np.cumsum(np.random.default_rng(3).normal(0, 0.02, len(when))))
+    frame = pd.DataFrame({"Date": when, "Open": close, "High": close * 1.01,
+                          "Low": close * 0.99, "Close": close, "Volume": 10})  # fmt: skip
+    path = home / "btc.csv"
+    frame.to_csv(path, index=False)
+    result = run(
+        "battle", "--models", "rules:buy_and_hold", "--symbols", "BTC/USD", "--data",
+        f"BTC/USD={path}", "--start", "2021-03-05", "--end", "2021-04-05", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [sample] = json.loads(result.stdout)["samples"]
+    assert sample["ticks"] == 33  # every midnight from 03-05 to 04-06 (XNYS: 22 closes)
+    [score] = sample["scores"]
+    assert score["fills"] > 0
+
+
 @pytest.mark.slow
 def test_demo_battle(home, record_property):
     """Measured, not asserted: the time is in the JUnit properties and the warning summary."""

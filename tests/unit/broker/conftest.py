@@ -23,6 +23,9 @@ ASSETS = {
     "NOSHORT": Asset(symbol="NOSHORT", shortable=False),
     "HALTED": Asset(symbol="HALTED", tradable=False),
     "IDX": Asset(symbol="IDX", asset_class=AssetClass.INDEX),
+    "COIN/USD": Asset(
+        symbol="COIN/USD", asset_class=AssetClass.CRYPTO, fractionable=True, calendar="24/7"
+    ),
 }
 
 

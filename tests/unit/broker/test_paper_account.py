@@ -148,6 +148,17 @@ def test_fractional_qty_when_allowed(make_sim) -> None:
     assert [f.qty for f in s.step(100)] == [D("0.25")]
 
 
+def test_a_fractionable_asset_trades_fractions_in_a_whole_share_account(sim) -> None:
+    """Crypto is fractionable (as at Alpaca): a battle's BTC/USD orders were all rejected
+    with "fractional qty ... is not allowed"; stocks in the same account stay whole."""
+    sim.step(100, symbol="COIN/USD")
+    sim.broker.submit_order(req("0.25", symbol="COIN/USD"))
+    sim.broker.submit_order(OrderRequest(symbol="COIN/USD", side=BUY, notional=D(30)))
+    assert [f.qty for f in sim.step(100, symbol="COIN/USD")] == [D("0.25"), D("0.3")]
+    with pytest.raises(OrderRejectedError, match="fractional qty"):
+        sim.broker.submit_order(req("0.25"))
+
+
 def test_unknown_symbol(sim) -> None:
     with pytest.raises(UnknownSymbolError):
         sim.broker.submit_order(req(symbol="NOPE"))

@@ -231,9 +231,51 @@ def test_backtest_on_hourly_bars_runs_at_their_timeframe(tmp_path):
     result = run("backtest", "--strategy", "sma_cross", "--data", str(path), "--json")
     assert result.exit_code == 0, result.output  # it failed: "clock cannot go back"
     out = json.loads(result.stdout)
-    years = len(when) / annualisation_factor("XNYS", "1Hour")  # not 600 trading days
+    # round-the-clock hours (Sundays too) are 24/7 data: not 600 trading days
+    years = len(when) / annualisation_factor("24/7", "1Hour")
     growth = out["end_equity"] / out["start_equity"]
     assert out["cagr_pct"] == pytest.approx(100 * (growth ** (1 / years) - 1), rel=0.02)
+
+
+def test_backtest_on_data_that_trades_sundays_is_24_7_and_fractional(tmp_path):
+    """Crypto data was an XNYS stock: annualised over 252 days and in whole units, so a
+    coin above the cash could never be bought. `--calendar` says otherwise."""
+    import numpy as np
+
+    when = pd.date_range("2021-03-01", periods=120, freq="D")
+    close = 40_000 * np.exp(np.cumsum(np.random.default_rng(2).normal(0, 0.02, len(when))))
+    frame = pd.DataFrame({"Date": when, "Open": close, "High": close * 1.01,
+                          "Low": close * 0.99, "Close": close, "Volume": 10})  # fmt: skip
+    path = tmp_path / "btc.csv"
+    frame.to_csv(path, index=False)
+    coin = json.loads(run("backtest", "--strategy", "buy_and_hold", "--data", str(path),
+                          "--json").stdout)  # fmt: skip
+    assert coin["trades"] == 1
+    growth = coin["end_equity"] / coin["start_equity"]
+    years = (len(when) - 1) / 365
+    assert coin["cagr_pct"] == pytest.approx(100 * (growth ** (1 / years) - 1), rel=0.05)
+    stock = run("backtest", "--strategy", "buy_and_hold", "--data", str(path), "--calendar",
+                "XNYS", "--json")  # fmt: skip
+    assert json.loads(stock.stdout)["trades"] == 0  # 10,000 cash buys no whole 40,000 unit
+
+
+def test_user_assets_are_crypto_by_name_or_sunday_sessions():
+    from tradepit.domain.models import AssetClass
+    from tradepit.market.user_assets import user_asset
+
+    def frame(index) -> pd.DataFrame:
+        return pd.DataFrame({"close": 1.0}, index=pd.DatetimeIndex(index, tz="UTC"))
+
+    weekdays = frame(pd.bdate_range("2024-01-01", periods=30))
+    every_day = frame(pd.date_range("2024-01-01", periods=30, freq="D"))
+    # a stock's after-hours reach Saturday 00:30 UTC; futures open Sunday 22:00 UTC
+    late = frame(["2024-01-05 21:00", "2024-01-06 00:30", "2024-01-07 22:00", "2024-01-08"])
+    assert user_asset("ACME", weekdays).calendar == "XNYS"
+    assert user_asset("ACME", late).calendar == "XNYS"
+    coin = user_asset("ACME", every_day)
+    assert (coin.calendar, coin.asset_class, coin.fractionable) == ("24/7", AssetClass.CRYPTO, True)
+    assert user_asset("BTC/USD", weekdays).calendar == "24/7"
+    assert user_asset("ACME", every_day, "XNYS").calendar == "XNYS"
 
 
 @pytest.mark.parametrize(
