@@ -3,7 +3,7 @@
 `TRADEPIT_BROKER=paper` (default): the paper account persisted in the store under
 `settings.home`. `TRADEPIT_BROKER=alpaca`: the Alpaca account of `ALPACA_*` (paper unless
 `TRADEPIT_ALPACA_LIVE=true` and `--confirm-live`). `--run RUN` shows the paper account of
-a `tradepit run` instead of the chat's. `register(app)` adds the commands.
+a `tradepit run` instead of `tradepit ask`'s. `register(app)` adds the commands.
 """
 
 from __future__ import annotations
@@ -31,7 +31,11 @@ ConfirmLive = Annotated[
 ]
 RunOption = Annotated[
     str | None,
-    typer.Option("--run", help="A `tradepit run`'s paper account instead of the chat's."),
+    typer.Option(
+        "--run",
+        help="A `tradepit run`'s paper account instead of `tradepit ask`'s "
+        "(TRADEPIT_ACCOUNT_ID, paper-default; each web chat has its own).",
+    ),
 ]
 BROKERS = ("paper", "alpaca")
 
