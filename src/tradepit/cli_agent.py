@@ -295,7 +295,7 @@ def _observers(app: Any, plan: Any, notify: bool) -> tuple[Any, list[Any]]:
         publisher.submit, run_id=plan.run_id, account_id=app.account_id, broker=app.broker,
         clock=app.clock, limits=app.service.deps.limits,
         manual_state=lambda: app.service.trading_state(plan.run_id), store=app.store,
-        hub=app.hub, schedule=SummarySchedule.from_settings(app.settings, app.clock)
+        hub=app.hub, schedule=SummarySchedule.from_settings(app.settings, app.clock, app.account_id)
         if plan.live else None,
     )  # fmt: skip
     return publisher, [notifier]

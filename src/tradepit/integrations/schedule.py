@@ -1,6 +1,7 @@
 """When is a daily summary due? After a session's close, before the next session opens,
-once per session. Sent sessions are remembered in a JSON file (under `settings.home`), so a
-restart never sends a summary twice."""
+once per session. Sent sessions are remembered per account in a JSON file (under
+`settings.home`), so a restart never sends a summary twice and one run's summary never
+stands for another account's."""
 
 from __future__ import annotations
 
@@ -33,8 +34,13 @@ class SummarySchedule:
         self.clock = clock
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock) -> SummarySchedule:
-        return cls(settings.home / "notify" / "daily_summaries.json", clock)
+    def from_settings(
+        cls, settings: Settings, clock: Clock, account_id: str | None = None
+    ) -> SummarySchedule:
+        """The schedule of `account_id` (default: settings.account_id)."""
+        account = account_id or settings.account_id
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in account)
+        return cls(settings.home / "notify" / f"daily_summaries-{safe}.json", clock)
 
     def due(self, now: datetime | None = None) -> date | None:
         """The session whose summary is due now, or None (not closed yet, already sent, or

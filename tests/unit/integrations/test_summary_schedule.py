@@ -27,10 +27,12 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def schedule(tmp_path, now: datetime) -> tuple[SummarySchedule, ReplayClock]:
+def schedule(
+    tmp_path, now: datetime, account: str | None = None
+) -> tuple[SummarySchedule, ReplayClock]:
     clock = ReplayClock(now)
     settings = Settings(_env_file=None, home=tmp_path)
-    return SummarySchedule.from_settings(settings, clock), clock
+    return SummarySchedule.from_settings(settings, clock, account), clock
 
 
 def test_due_once_per_session_and_across_restarts(tmp_path):
@@ -42,7 +44,16 @@ def test_due_once_per_session_and_across_restarts(tmp_path):
     assert plan.due() is None
     restarted, _ = schedule(tmp_path, utc(2024, 3, 6, 1, 0))
     assert restarted.due() is None
-    assert (tmp_path / "notify" / "daily_summaries.json").exists()
+    assert (tmp_path / "notify" / "daily_summaries-paper-default.json").exists()
+
+
+def test_each_account_has_its_own_summaries(tmp_path):
+    """One file for every run: a second live run in the same home never got its own
+    account's summary."""
+    first, _ = schedule(tmp_path, utc(2024, 3, 5, 21, 0), "paper-run-a")
+    first.mark_sent(TUE)
+    second, _ = schedule(tmp_path, utc(2024, 3, 5, 21, 0), "paper-run-b")
+    assert first.due() is None and second.due() == TUE
 
 
 def test_a_summary_missed_until_the_next_open_is_skipped(tmp_path):
