@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "checkpoints.db"
+CHECKPOINT_SETUP_LOCK = 0x7472616465_01
+"""PostgreSQL advisory lock key serialising LangGraph's checkpoint table setup."""
 
 
 def configure_process(settings: Settings) -> None:
@@ -130,7 +133,7 @@ def mark_to_market(broker: Broker, feed: MarketData, symbols: Iterable[str]) -> 
 @contextmanager
 def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
     """LangGraph's PostgreSQL saver for a PostgreSQL URL, else its SQLite saver on a file
-    under `home`. Tables are created on first use."""
+    under `home`. Tables are created on first use (on PostgreSQL one process at a time)."""
     url = settings.checkpoint_url or _postgres_url(settings.database_url)
     if url:
         with postgres_checkpointer(url) as saver:
@@ -168,8 +171,21 @@ def postgres_checkpointer(url: str, **options: object) -> Iterator[BaseCheckpoin
         dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row, **options
     ) as conn:
         saver = PostgresSaver(conn)
-        saver.setup()
+        _setup_alone(conn, saver)
         yield saver
+
+
+def _setup_alone(conn: Any, saver: Any) -> None:
+    """`saver.setup()` one process at a time (concurrent first users of a database race in
+    its CREATE TABLEs). Polled: a session blocked in pg_advisory_lock would deadlock with
+    the holder's CREATE INDEX CONCURRENTLY, which waits for every open transaction."""
+    take = "SELECT pg_try_advisory_lock(%s) AS taken"
+    while not conn.execute(take, (CHECKPOINT_SETUP_LOCK,)).fetchone()["taken"]:
+        time.sleep(0.05)
+    try:
+        saver.setup()
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (CHECKPOINT_SETUP_LOCK,))
 
 
 def _postgres_url(url: str | None) -> str | None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from tradepit.bootstrap import bundled_source, end_of_data, open_app, open_checkpointer
+from tradepit.bootstrap import (
+    bundled_source,
+    end_of_data,
+    open_app,
+    open_checkpointer,
+    postgres_checkpointer,
+)
 from tradepit.config import Settings
 
 
@@ -39,6 +46,46 @@ def test_postgres_checkpoints_by_url(tmp_path: Path):
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def first_checkpoint(dsn: str, options: str, start: threading.Barrier, errors: list) -> None:
+    start.wait()
+    try:
+        with postgres_checkpointer(dsn, options=options):
+            pass
+    except Exception as e:  # noqa: BLE001 - collected and asserted by the test
+        errors.append(repr(e))
+
+
+@pytest.mark.postgres
+def test_postgres_checkpoint_tables_are_created_once_by_concurrent_first_users():
+    """Several processes' first use of a fresh database (threads here: one connection
+    each) take turns in the saver's setup: no duplicate-type error from its CREATE TABLEs."""
+    url = os.environ.get("TRADEPIT_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need TRADEPIT_TEST_DATABASE_URL")
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    for _ in range(3):  # without the lock every round failed; one round is not proof
+        schema = f"tradepit_setup_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        start, errors = threading.Barrier(4), []
+        args = (dsn, f"-csearch_path={schema}", start, errors)
+        workers = [threading.Thread(target=first_checkpoint, args=args) for _ in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            tables = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            ).fetchone()[0]
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        assert errors == []
+        assert tables == 4  # checkpoints, checkpoint_blobs, checkpoint_writes, migrations
 
 
 def test_open_app_is_offline_and_persists_the_paper_account(tmp_path: Path):
