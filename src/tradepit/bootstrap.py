@@ -118,6 +118,13 @@ def build_broker(
     return PaperBroker(clock, feed.get_asset, config, store, account_id)
 
 
+def hold_account(stack: ExitStack, settings: Settings, store: Store, account: str) -> None:
+    """Hold the paper account's lease until `stack` closes: one process writes an account
+    at a time (AccountInUseError after `settings.account_lock_timeout_s`). Taken before the
+    broker loads the ledger, so it starts from the previous holder's last save."""
+    stack.enter_context(store.account_lease(account, settings.account_lock_timeout_s))
+
+
 def mark_to_market(broker: Broker, feed: MarketData, symbols: Iterable[str]) -> None:
     """Give the paper broker the feed's latest prices (it needs one to accept an order);
     a real broker knows its prices (nothing to do)."""
@@ -272,7 +279,8 @@ def open_app(
     otherwise) and needs `confirm_live` for a live account. Orders fill at the last price
     (`fill_at_last_price`) by default in chat (no clock given); a loop feeds bars instead.
     `hub` gets alerts (data outages, reconciliation failures); default: the configured
-    notification targets."""
+    notification targets. A paper account is held (`hold_account`) while the app is open:
+    another process opening it waits, then fails with AccountInUseError."""
     from tradepit import bootstrap_live as live_parts
 
     settings = settings or Settings()
@@ -299,6 +307,7 @@ def open_app(
             else:
                 feed = live_parts.open_market(clock, alert=alerts.data)
                 account = account_id or settings.account_id
+                hold_account(stack, settings, store, account)
                 broker = live_parts.LivePaperBroker(
                     clock, feed.get_asset,
                     paper_config(settings, fill_at_last_price=chat_fills), store, account,
@@ -309,6 +318,7 @@ def open_app(
             clock = clock or ReplayClock(end_of_data(source))
             feed = build_feed(clock, source)
             account = account_id or settings.account_id
+            hold_account(stack, settings, store, account)
             broker = build_broker(
                 settings, clock, feed, store, account, fill_at_last_price=chat_fills
             )

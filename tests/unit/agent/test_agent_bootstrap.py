@@ -18,6 +18,7 @@ from tradepit.bootstrap import (
     postgres_checkpointer,
 )
 from tradepit.config import Settings
+from tradepit.domain.errors import AccountInUseError
 
 
 def test_sqlite_checkpoints_live_under_home(tmp_path: Path):
@@ -104,3 +105,23 @@ def test_open_app_is_offline_and_persists_the_paper_account(tmp_path: Path):
         assert again.broker.get_position("MSFT").qty == 10
         assert [o.order_class for o in again.broker.list_orders("open")] != []
         assert again.store.list_decisions("chat-t")[0].decision.action == "buy"
+
+
+def test_open_app_holds_its_paper_account_until_it_closes(tmp_path: Path):
+    """A second app on the account is refused while the first is open (not a second
+    in-memory copy that would overwrite the first's orders); after it closes, the next one
+    starts from the first's saves: its order ids continue."""
+    settings = Settings(
+        home=tmp_path, model="rules:supertrend", memory_backend="off", account_lock_timeout_s=0.2
+    )
+    with open_app(settings) as app:
+        app.service.chat("t1", "buy 1 MSFT")
+        with pytest.raises(AccountInUseError, match="'paper-default'"), open_app(settings):
+            pytest.fail("a second app opened the held account")
+        with open_app(settings, account_id="another"):
+            pass
+    with open_app(settings) as again:
+        again.service.chat("t2", "buy 1 MSFT")
+        buys = [o.id for o in again.broker.list_orders("all") if o.parent_id is None]
+        assert buys == ["paper-default-o1", "paper-default-o4"]
+        assert again.broker.get_position("MSFT").qty == 2
