@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "checkpoints.db"
+CHECKPOINT_SETUP_LOCK = 0x7472616465_01
+"""PostgreSQL advisory lock key serialising LangGraph's checkpoint table setup."""
 
 
 def configure_process(settings: Settings) -> None:
@@ -115,6 +118,13 @@ def build_broker(
     return PaperBroker(clock, feed.get_asset, config, store, account_id)
 
 
+def hold_account(stack: ExitStack, settings: Settings, store: Store, account: str) -> None:
+    """Hold the paper account's lease until `stack` closes: one process writes an account
+    at a time (AccountInUseError after `settings.account_lock_timeout_s`). Taken before the
+    broker loads the ledger, so it starts from the previous holder's last save."""
+    stack.enter_context(store.account_lease(account, settings.account_lock_timeout_s))
+
+
 def mark_to_market(broker: Broker, feed: MarketData, symbols: Iterable[str]) -> None:
     """Give the paper broker the feed's latest prices (it needs one to accept an order);
     a real broker knows its prices (nothing to do)."""
@@ -130,7 +140,7 @@ def mark_to_market(broker: Broker, feed: MarketData, symbols: Iterable[str]) -> 
 @contextmanager
 def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
     """LangGraph's PostgreSQL saver for a PostgreSQL URL, else its SQLite saver on a file
-    under `home`. Tables are created on first use."""
+    under `home`. Tables are created on first use (on PostgreSQL one process at a time)."""
     url = settings.checkpoint_url or _postgres_url(settings.database_url)
     if url:
         with postgres_checkpointer(url) as saver:
@@ -168,8 +178,21 @@ def postgres_checkpointer(url: str, **options: object) -> Iterator[BaseCheckpoin
         dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row, **options
     ) as conn:
         saver = PostgresSaver(conn)
-        saver.setup()
+        _setup_alone(conn, saver)
         yield saver
+
+
+def _setup_alone(conn: Any, saver: Any) -> None:
+    """`saver.setup()` one process at a time (concurrent first users of a database race in
+    its CREATE TABLEs). Polled: a session blocked in pg_advisory_lock would deadlock with
+    the holder's CREATE INDEX CONCURRENTLY, which waits for every open transaction."""
+    take = "SELECT pg_try_advisory_lock(%s) AS taken"
+    while not conn.execute(take, (CHECKPOINT_SETUP_LOCK,)).fetchone()["taken"]:
+        time.sleep(0.05)
+    try:
+        saver.setup()
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (CHECKPOINT_SETUP_LOCK,))
 
 
 def _postgres_url(url: str | None) -> str | None:
@@ -256,7 +279,8 @@ def open_app(
     otherwise) and needs `confirm_live` for a live account. Orders fill at the last price
     (`fill_at_last_price`) by default in chat (no clock given); a loop feeds bars instead.
     `hub` gets alerts (data outages, reconciliation failures); default: the configured
-    notification targets."""
+    notification targets. A paper account is held (`hold_account`) while the app is open:
+    another process opening it waits, then fails with AccountInUseError."""
     from tradepit import bootstrap_live as live_parts
 
     settings = settings or Settings()
@@ -283,6 +307,7 @@ def open_app(
             else:
                 feed = live_parts.open_market(clock, alert=alerts.data)
                 account = account_id or settings.account_id
+                hold_account(stack, settings, store, account)
                 broker = live_parts.LivePaperBroker(
                     clock, feed.get_asset,
                     paper_config(settings, fill_at_last_price=chat_fills), store, account,
@@ -293,6 +318,7 @@ def open_app(
             clock = clock or ReplayClock(end_of_data(source))
             feed = build_feed(clock, source)
             account = account_id or settings.account_id
+            hold_account(stack, settings, store, account)
             broker = build_broker(
                 settings, clock, feed, store, account, fill_at_last_price=chat_fills
             )

@@ -54,7 +54,9 @@ def open_broker(
     settings: Settings, *, confirm_live: bool = False, run_id: str | None = None
 ) -> Iterator[Broker]:
     """The broker `settings.broker` names, closed (its store) on exit; with `run_id`, the
-    paper account of that agent run (ConfigError for runs the store does not have)."""
+    paper account of that agent run (ConfigError for runs the store does not have). A paper
+    account is opened read-only, as last saved: the commands only show it, so they work
+    while a run or a chat holds the account (see `storage.lease`)."""
     from tradepit.clock import SystemClock
 
     name = settings.broker.lower()
@@ -69,6 +71,7 @@ def open_broker(
     if name != "paper":
         raise ConfigError(f"unknown broker {settings.broker!r}; use one of {', '.join(BROKERS)}")
     from tradepit.broker import PaperBroker, PaperConfig
+    from tradepit.broker.read_only import ReadOnlyLedger
     from tradepit.storage import Store
 
     config = PaperConfig(
@@ -81,7 +84,8 @@ def open_broker(
     with Store.from_settings(settings) as store:
         store.migrate()
         account = settings.account_id if run_id is None else _run_account(store, run_id)
-        yield PaperBroker(SystemClock(), _paper_asset, config, store, account)
+        ledger = ReadOnlyLedger(store)
+        yield PaperBroker(SystemClock(), _paper_asset, config, ledger, account)
 
 
 def _run_account(store: Any, run_id: str) -> str:

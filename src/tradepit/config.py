@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     API on the real clock (`alpaca`). Default: `alpaca` with the Alpaca broker, else
     `bundled`."""
     account_id: str = "paper-default"
+    account_lock_timeout_s: float = Field(default=15.0, ge=0)
+    """How long a process waits for a paper account another tradepit process has open (one
+    writer per account) before it gives up with AccountInUseError; as long as a SQLite write
+    waits for the database, so a few `tradepit ask` at once take turns."""
     starting_cash: float = 100_000.0
     commission_per_share: float = 0.0
     commission_pct: float = 0.0

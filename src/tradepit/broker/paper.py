@@ -15,7 +15,9 @@ With a `LedgerStore` the ledger is loaded on construction and saved, with the ne
 one call after every state change (submit, fill, cancel, expiry, a new session that moved
 last_equity). Marks alone (equity, equity_peak) are saved with the next change. A save
 carries the orders that may have changed (open now or at the previous save); the store
-upserts orders by id, so a load returns them all.
+upserts orders by id, so a load returns them all. The broker's lock is per process: the
+caller keeps other processes off the account while the broker is open (the store's account
+lease, `bootstrap.hold_account`), and opens the broker after taking it.
 """
 
 from __future__ import annotations

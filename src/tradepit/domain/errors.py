@@ -115,5 +115,18 @@ class StoreError(TradepitError):
     trading on without a record is not allowed."""
 
 
+class AccountInUseError(TradepitError):
+    """Another tradepit process has this paper account open (a run, a chat, the Slack bot,
+    an ask). Nothing was saved: wait for it to finish, or use another account."""
+
+    def __init__(self, account_id: str, waited_s: float) -> None:
+        self.account_id = account_id
+        self.waited_s = waited_s
+        super().__init__(
+            f"paper account {account_id!r} is in use by another tradepit process "
+            f"(waited {waited_s:g}s; TRADEPIT_ACCOUNT_LOCK_TIMEOUT_S sets the wait)"
+        )
+
+
 class StrategyError(TradepitError):
     """Unknown strategy or invalid parameters. Show the valid names and ranges to the user."""

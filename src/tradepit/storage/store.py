@@ -29,6 +29,7 @@ from tradepit.domain.models import Decision, Fill, TradingState
 from tradepit.domain.ports import LedgerSnapshot
 from tradepit.storage import agent_log, journal, ledger, migrate
 from tradepit.storage.engine import for_writing, make_engine, parse_url
+from tradepit.storage.lease import lease_for
 from tradepit.storage.records import (
     DecisionRecord,
     EquityPoint,
@@ -140,6 +141,18 @@ class Store:
             return migrate.current_revision(self.engine)
 
     # --- LedgerStore ---------------------------------------------------------------------
+
+    @contextmanager
+    def account_lease(self, account_id: str, timeout_s: float) -> Iterator[None]:
+        """Hold the paper account's lease (see `storage.lease`) inside the block: one writer
+        per account across processes. AccountInUseError after waiting `timeout_s`."""
+        lease = lease_for(self.engine, account_id)
+        with self._translated():
+            lease.acquire(timeout_s)
+        try:
+            yield
+        finally:
+            lease.release()
 
     def load_ledger(self, account_id: str) -> LedgerSnapshot | None:
         with self.read() as session:

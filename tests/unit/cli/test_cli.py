@@ -289,3 +289,22 @@ def test_tuning_sizes_below_their_minimum_are_refused_by_name(args, message):
     command, *rest = args
     result = runner.invoke(app, [command, "--strategy", "sma_cross", "--symbol", "SPX", *rest])
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_account_commands_show_a_held_account_read_only(tmp_path, monkeypatch):
+    """`positions` works while a chat or a run holds the account (its lease), because the
+    commands' broker cannot save: there is nothing for it to overwrite."""
+    from tradepit.bootstrap import open_app
+    from tradepit.cli_broker import open_broker
+    from tradepit.config import Settings
+    from tradepit.domain.errors import StoreError
+
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TRADEPIT_MEMORY_BACKEND", "off")
+    monkeypatch.setenv("TRADEPIT_ACCOUNT_LOCK_TIMEOUT_S", "0")
+    with open_app(Settings()) as held:
+        held.service.chat("t", "buy 3 MSFT")
+        result = run("positions", "--json")
+        assert [(p["symbol"], p["qty"]) for p in json.loads(result.stdout)] == [("MSFT", "3")]
+        with open_broker(Settings()) as broker, pytest.raises(StoreError, match="read-only"):
+            broker.save()
