@@ -279,7 +279,8 @@ class _Check:
             effective = rho if long == (q > 0) else -rho
             worst = max(worst, (effective, other))
         if worst[0] > lim.max_correlation:
-            msg = f"correlation {worst[0]:.2f} with {worst[1]} > {lim.max_correlation}"
+            shown = _above(worst[0], lim.max_correlation)
+            msg = f"correlation {shown} with {worst[1]} > {lim.max_correlation}"
             raise _Denied(ReasonCode.CORRELATION_LIMIT, msg)
         if missing:
             self._note(ReasonCode.CORRELATION_SKIPPED, f"no history vs {', '.join(missing)}")
@@ -387,3 +388,13 @@ def _round_away(price: Decimal, ref: Decimal) -> Decimal:
     """Round `price` to the tick of `ref`, away from `ref` (a stop never lands on it)."""
     rounding = ROUND_FLOOR if price < ref else ROUND_CEILING
     return price.quantize(price_tick(ref), rounding=rounding)
+
+
+def _above(value: float, limit: float) -> str:
+    """`value` with the fewest decimals (2 at least) that still show it above `limit`:
+    "0.7012", not "0.70 > 0.7"."""
+    for digits in range(2, 7):
+        text = f"{value:.{digits}f}"
+        if float(text) > limit:
+            return text
+    return repr(value)

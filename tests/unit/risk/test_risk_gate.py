@@ -409,3 +409,12 @@ def test_reason_messages_show_prices_without_float_noise():
     v = GATE.check(buy(qty="500"), account(), [], market(AAA=noisy))
     text = " ".join(r.message for r in v.reasons)
     assert "69.728" in text and "69.72800000000001" not in text
+
+
+def test_a_correlation_just_above_the_limit_is_shown_above_it():
+    """The denial read "correlation 0.70 with SPX > 0.7"."""
+    from tradepit.risk.gate import _above
+
+    assert _above(0.7012, 0.7) == "0.701"
+    assert _above(0.7049, 0.7) == "0.705"
+    assert _above(0.85, 0.7) == "0.85"
