@@ -127,9 +127,11 @@ def live_table(p: Progress) -> Table:
 def leaderboard_table(board: Leaderboard, sample: int = 1) -> Table:
     """The leaderboard of one sample (1-based) with its own dates."""
     first = board.samples[sample - 1]
-    title = f"Battle {board.run_id}: {first.start:%Y-%m-%d} .. {first.end:%Y-%m-%d}" + (
+    title = f"{board.label()}: {first.window()}" + (
         f" (sample {sample} of {len(board.samples)})" if len(board.samples) > 1 else ""
     )
+    if not board.complete:
+        title = f"[bold red]{title}[/]"
     table = Table(title=title, header_style="bold")
     columns = (
         "#", "competitor", "net %", "return %", "vs B&H", "Sharpe", "Sortino", "max DD %",
@@ -242,6 +244,31 @@ def _emit(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, default=str) + "\n")
 
 
+@contextmanager
+def _stoppable(run_id: str | None = None) -> Iterator[Any]:
+    """Yields the battle's stop event, set by SIGINT or SIGTERM (`battle.stop.StopSignals`:
+    the battle stops after the current tick; a second signal interrupts it at once). A
+    stopped or interrupted battle is one line on stderr and exit code 128 + the signal
+    (130 for Ctrl-C, 143 for SIGTERM)."""
+    from tradepit.battle.stop import BattleInterrupted, StopSignals
+
+    with StopSignals() as signals:
+        try:
+            yield signals.event
+        except BattleInterrupted as e:
+            _stopped(str(e), run_id)
+            raise typer.Exit(signals.exit_code) from None
+        except KeyboardInterrupt as e:
+            notes = getattr(e, "__notes__", None)  # the runner's: how far the battle got
+            _stopped(notes[-1] if notes else "interrupted", run_id if notes else None)
+            raise typer.Exit(signals.exit_code) from None
+
+
+def _stopped(message: str, run_id: str | None) -> None:
+    hint = f"; see it with: tradepit battle show {run_id}" if run_id else ""
+    err.print(f"[bold yellow]stopped:[/] {message}{hint}", highlight=False, soft_wrap=True)
+
+
 def _run(
     store: Store,
     settings: Settings,
@@ -254,34 +281,35 @@ def _run(
     from tradepit.battle import new_run_id, run_battle
 
     rid = run_id or new_run_id(store)
-    with _live(live) as update:
+    with _stoppable(rid) as stop, _live(live) as update:
         if not real_time:
-            return run_battle(config, store, run_id=rid, settings=settings, on_tick=update)
-        return _run_live_battle(store, settings, config, rid, update, alpaca_accounts)
+            return run_battle(
+                config, store, run_id=rid, settings=settings, on_tick=update, stop=stop
+            )
+        return _run_live_battle(store, settings, config, rid, update, alpaca_accounts, stop)
 
 
 def _run_live_battle(
-    store: Store, settings: Settings, config: Any, rid: str, update: Any, alpaca_accounts: bool
+    store: Store,
+    settings: Settings,
+    config: Any,
+    rid: str,
+    update: Any,
+    alpaca_accounts: bool,
+    stop: Any,
 ) -> Any:
     """A battle on today's market: Alpaca's live data, the real clock, and simulated paper
     accounts or (`alpaca_accounts`) one Alpaca paper account per competitor."""
-    import threading
-
-    from tradepit.agent.loop import install_stop_handlers
     from tradepit.battle import build_leaderboard
     from tradepit.battle.live import live_runner
     from tradepit.bootstrap_live import open_market
     from tradepit.clock import SystemClock
 
-    clock, stop = SystemClock(), threading.Event()
-    restore = install_stop_handlers(stop)
-    try:
-        live_runner(
-            config, store, rid, market_data=open_market(clock), clock=clock, stop=stop,
-            settings=settings, on_tick=update, alpaca_accounts=alpaca_accounts,
-        ).run()  # fmt: skip
-    finally:
-        restore()
+    clock = SystemClock()
+    live_runner(
+        config, store, rid, market_data=open_market(clock), clock=clock, stop=stop,
+        settings=settings, on_tick=update, alpaca_accounts=alpaca_accounts,
+    ).run()  # fmt: skip
     return build_leaderboard(store, rid)
 
 
@@ -478,7 +506,10 @@ def show(
     if as_json:
         _emit({"battle": run, "competitor": c.model_dump(), "sample": sample, "cycles": log})
         return
-    out.print(f"[bold]{c.name}[/] in battle {run}, sample {sample} ({len(log)} cycle(s) shown)")
+    state = "" if record.run.status.value == "completed" else f", {record.run.status.value}"
+    out.print(
+        f"[bold]{c.name}[/] in battle {run}{state}, sample {sample} ({len(log)} cycle(s) shown)"
+    )
     for entry in log:
         _print_cycle(entry)
 
@@ -523,8 +554,8 @@ def replay(
         settings = _settings()
         store = open_store(settings)
         try:
-            with _live(not as_json) as update:
-                result = replay_battle(store, run, settings=settings, on_tick=update)
+            with _stoppable() as stop, _live(not as_json) as update:
+                result = replay_battle(store, run, settings=settings, on_tick=update, stop=stop)
             path = None
             if report is not None:
                 from tradepit.battle.report import battle_report

@@ -94,3 +94,65 @@ def test_battle_show_picks_the_sample(home):
     assert first["end"][:10] not in shown
     wrong = run("battle", "show", "w2", "--sample", "5")
     assert wrong.exit_code == 2 and "battle w2 has 2 sample(s)" in wrong.stderr
+
+
+def test_an_interrupted_battle_is_shown_and_refused_as_incomplete(home):
+    import threading
+
+    from tests.integration.battle.models import small_config
+
+    from tradepit.battle import run_battle
+    from tradepit.battle.stop import BattleInterrupted
+    from tradepit.bootstrap import open_store
+    from tradepit.config import Settings
+
+    stop = threading.Event()
+    store = open_store(Settings())
+    try:
+        with pytest.raises(BattleInterrupted):
+            run_battle(
+                small_config(), store, run_id="cut", stop=stop,
+                on_tick=lambda p: p.tick == 5 and stop.set(),
+            )  # fmt: skip
+    finally:
+        store.close()
+    shown = " ".join(run("battle", "show", "cut").stdout.split())
+    assert "Battle cut (aborted, incomplete): 2017-09-25 .. 2017-10-02 " in shown
+    assert "6 of 15 ticks (planned to 2017-10-13)" in shown
+    board = json.loads(run("battle", "show", "cut", "--json").stdout)
+    assert board["status"] == "aborted" and board["complete"] is False
+    assert board["samples"][0]["ticks_recorded"] == 6
+    assert board["samples"][0]["last_tick"].startswith("2017-10-02")
+    cycles = run("battle", "show", "cut", "--competitor", "0").stdout
+    assert "in battle cut, aborted, sample 1 (6 cycle(s) shown)" in " ".join(cycles.split())
+    again = run(
+        "battle", "--models", "rules:supertrend", "--symbols", "SPX", "--start", "2017-09-25",
+        "--end", "2017-10-13", "--run-id", "cut",
+    )  # fmt: skip
+    said = " ".join(again.stderr.split())
+    assert again.exit_code == 1
+    assert "battle 'cut' exists and is incomplete (aborted, 6 of 15 ticks recorded" in said
+    assert "cannot be resumed" in said and "tradepit battle show cut" in said
+
+
+def test_an_interrupt_at_once_is_one_line_and_exit_130(home, monkeypatch):
+    """What a second Ctrl-C does (KeyboardInterrupt in the middle of the battle)."""
+    from tradepit.battle.runner import BattleRunner
+
+    real = BattleRunner._report
+
+    def interrupted(self, sample, n, *args):
+        real(self, sample, n, *args)
+        if n == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(BattleRunner, "_report", interrupted)
+    result = run(
+        "battle", "--models", "rules:supertrend", "--symbols", "SPX", "--start", "2017-09-25",
+        "--end", "2017-10-13", "--run-id", "k", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 130 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "stopped: battle k stopped after 3 of 15 ticks (last 2017-09-27 20:00Z); recorded as "
+        "aborted (incomplete); see it with: tradepit battle show k"
+    ]
