@@ -468,7 +468,7 @@ def show(
     competitor: Annotated[str | None, typer.Option(help="Index, name or model spec.")] = None,
     sample: Annotated[int, typer.Option(help="Sample number.")] = 1,
     cycle: Annotated[int | None, typer.Option(help="One cycle only.")] = None,
-    limit: Annotated[int, typer.Option(help="Cycles shown (latest).")] = 20,
+    limit: Annotated[int, typer.Option(help="Cycles shown (latest).", min=1)] = 20,
     actions_only: Annotated[bool, typer.Option(help="Skip all-hold cycles.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -492,6 +492,8 @@ def show(
                 c = record.competitor(competitor)
                 run_id, _ = competitor_ids(record, sample, c)
                 log = decision_log(store, run_id, cycle)
+                if cycle is not None and not log:
+                    raise ValueError(_no_cycle(store, run_id, cycle, f"{c.name} in battle {run}"))
         finally:
             store.close()
     if competitor is None:
@@ -512,6 +514,13 @@ def show(
     )
     for entry in log:
         _print_cycle(entry)
+
+
+def _no_cycle(store: Store, run_id: str, cycle: int, who: str) -> str:
+    last = store.last_cycle(run_id)
+    if last is None:
+        return f"--cycle {cycle}: {who} has no recorded cycle"
+    return f"--cycle {cycle}: {who} has cycles 0 to {last}"
 
 
 def _print_cycle(entry: dict[str, Any]) -> None:

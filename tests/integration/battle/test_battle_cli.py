@@ -96,6 +96,25 @@ def test_battle_show_picks_the_sample(home):
     assert wrong.exit_code == 2 and "battle w2 has 2 sample(s)" in wrong.stderr
 
 
+def test_battle_show_refuses_a_limit_below_1_and_a_cycle_it_lacks(home):
+    made = run(
+        "battle", "--models", "rules:supertrend", "--symbols", "SPX", "--start", "2017-09-25",
+        "--end", "2017-10-13", "--run-id", "lim", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    for limit in ("0", "-1"):
+        wrong = run("battle", "show", "lim", "--competitor", "0", "--limit", limit)
+        said = " ".join(wrong.stderr.split())
+        assert wrong.exit_code == 2 and "--limit" in said and "greater than or equal to 1" in said
+    missing = run("battle", "show", "lim", "--competitor", "0", "--cycle", "999")
+    assert missing.exit_code == 2
+    expected = "--cycle 999: rules:supertrend in battle lim has cycles 0 to 14"
+    assert expected in " ".join(missing.stderr.split())
+    one = json.loads(run("battle", "show", "lim", "--competitor", "0", "--cycle", "3", "--json")
+                     .stdout)["cycles"]  # fmt: skip
+    assert [c["cycle"] for c in one] == [3]
+
+
 def test_an_interrupted_battle_is_shown_and_refused_as_incomplete(home):
     import threading
 
