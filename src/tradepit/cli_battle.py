@@ -523,6 +523,23 @@ def _no_cycle(store: Store, run_id: str, cycle: int, who: str) -> str:
     return f"--cycle {cycle}: {who} has cycles 0 to {last}"
 
 
+def _price(value: Any) -> str:
+    """A recorded price as people read it: to its tick (`risk.price_tick`: cents from 1 up,
+    without trailing zeros below 1), not the fill's full precision."""
+    from decimal import ROUND_HALF_UP, InvalidOperation
+
+    from tradepit.risk import price_tick
+
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not price.is_finite() or price <= 0:
+        return str(value)
+    text = f"{price.quantize(price_tick(price), rounding=ROUND_HALF_UP):f}"
+    return text if price >= 1 else text.rstrip("0").rstrip(".")
+
+
 def _print_cycle(entry: dict[str, Any]) -> None:
     out.rule(f"cycle {entry['cycle']}  {entry['time']}")
     for d in entry["decisions"]:
@@ -542,7 +559,8 @@ def _print_cycle(entry: dict[str, Any]) -> None:
         what = f"{o.get('side')} {o.get('qty')} {o.get('symbol')}"
         out.print(f"  order {o.get('id')}: {what} {o.get('status')}")
     for f in entry["fills"]:
-        out.print(f"  fill {f.get('side')} {f.get('qty')} {f.get('symbol')} @ {f.get('price')}")
+        what = f"{f.get('side')} {f.get('qty')} {f.get('symbol')}"
+        out.print(f"  fill {what} @ {_price(f.get('price'))}", highlight=False)
     for call in entry["model_calls"]:
         if call.get("error"):
             out.print(f"  [red]model call {call['seq']}: {call['error']}[/]")

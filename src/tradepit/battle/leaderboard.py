@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tradepit.battle import config as ids
@@ -174,11 +175,16 @@ def differences(a: Leaderboard, b: Leaderboard) -> list[str]:
             out.append(f"{key}: only in one leaderboard")
             continue
         out.extend(
-            f"{key}.{field}: {x.get(field)!r} != {y.get(field)!r}"
+            f"{key}.{field}: {_plain(x.get(field))!r} != {_plain(y.get(field))!r}"
             for field in sorted(set(x) | set(y))
             if x.get(field) != y.get(field)
         )
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (its repr is ``np.float64(...)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _finite(value: Any) -> Any:

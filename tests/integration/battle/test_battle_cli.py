@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 
@@ -152,6 +153,18 @@ def test_an_interrupted_battle_is_shown_and_refused_as_incomplete(home):
     assert again.exit_code == 1
     assert "battle 'cut' exists and is incomplete (aborted, 6 of 15 ticks recorded" in said
     assert "cannot be resumed" in said and "tradepit battle show cut" in said
+
+
+def test_battle_show_prints_fill_prices_to_their_tick(home):
+    made = run(
+        "battle", "--models", "rules:buy_and_hold", "--symbols", "SPX,MSFT", "--start",
+        "2017-09-25", "--end", "2017-10-13", "--slippage-bps", "3", "--run-id", "px", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    text = run("battle", "show", "px", "--competitor", "0", "--limit", "15").stdout
+    fills = [line.strip() for line in text.splitlines() if line.strip().startswith("fill ")]
+    assert len(fills) == 3, text  # two entries with slippage, a take-profit
+    assert all(re.fullmatch(r"fill (buy|sell) \S+ \w+ @ \d+\.\d\d", f) for f in fills), fills
 
 
 def test_an_interrupt_at_once_is_one_line_and_exit_130(home, monkeypatch):
