@@ -129,9 +129,11 @@ def live_table(p: Progress) -> Table:
 def leaderboard_table(board: Leaderboard, sample: int = 1) -> Table:
     """The leaderboard of one sample (1-based) with its own dates."""
     first = board.samples[sample - 1]
-    title = f"Battle {board.run_id}: {first.start:%Y-%m-%d} .. {first.end:%Y-%m-%d}" + (
+    title = f"{board.label()}: {first.window()}" + (
         f" (sample {sample} of {len(board.samples)})" if len(board.samples) > 1 else ""
     )
+    if not board.complete:
+        title = f"[bold red]{title}[/]"
     table = Table(title=title, header_style="bold")
     columns = (
         "#", "competitor", "net %", "return %", "vs B&H", "Sharpe", "Sortino", "max DD %",
@@ -244,6 +246,31 @@ def _emit(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, default=str) + "\n")
 
 
+@contextmanager
+def _stoppable(run_id: str | None = None) -> Iterator[Any]:
+    """Yields the battle's stop event, set by SIGINT or SIGTERM (`battle.stop.StopSignals`:
+    the battle stops after the current tick; a second signal interrupts it at once). A
+    stopped or interrupted battle is one line on stderr and exit code 128 + the signal
+    (130 for Ctrl-C, 143 for SIGTERM)."""
+    from tradepit.battle.stop import BattleInterrupted, StopSignals
+
+    with StopSignals() as signals:
+        try:
+            yield signals.event
+        except BattleInterrupted as e:
+            _stopped(str(e), run_id)
+            raise typer.Exit(signals.exit_code) from None
+        except KeyboardInterrupt as e:
+            notes = getattr(e, "__notes__", None)  # the runner's: how far the battle got
+            _stopped(notes[-1] if notes else "interrupted", run_id if notes else None)
+            raise typer.Exit(signals.exit_code) from None
+
+
+def _stopped(message: str, run_id: str | None) -> None:
+    hint = f"; see it with: tradepit battle show {run_id}" if run_id else ""
+    err.print(f"[bold yellow]stopped:[/] {message}{hint}", highlight=False, soft_wrap=True)
+
+
 def _run(
     store: Store,
     settings: Settings,
@@ -256,34 +283,35 @@ def _run(
     from tradepit.battle import new_run_id, run_battle
 
     rid = run_id or new_run_id(store)
-    with _live(live) as update:
+    with _stoppable(rid) as stop, _live(live) as update:
         if not real_time:
-            return run_battle(config, store, run_id=rid, settings=settings, on_tick=update)
-        return _run_live_battle(store, settings, config, rid, update, alpaca_accounts)
+            return run_battle(
+                config, store, run_id=rid, settings=settings, on_tick=update, stop=stop
+            )
+        return _run_live_battle(store, settings, config, rid, update, alpaca_accounts, stop)
 
 
 def _run_live_battle(
-    store: Store, settings: Settings, config: Any, rid: str, update: Any, alpaca_accounts: bool
+    store: Store,
+    settings: Settings,
+    config: Any,
+    rid: str,
+    update: Any,
+    alpaca_accounts: bool,
+    stop: Any,
 ) -> Any:
     """A battle on today's market: Alpaca's live data, the real clock, and simulated paper
     accounts or (`alpaca_accounts`) one Alpaca paper account per competitor."""
-    import threading
-
-    from tradepit.agent.loop import install_stop_handlers
     from tradepit.battle import build_leaderboard
     from tradepit.battle.live import live_runner
     from tradepit.bootstrap_live import open_market
     from tradepit.clock import SystemClock
 
-    clock, stop = SystemClock(), threading.Event()
-    restore = install_stop_handlers(stop)
-    try:
-        live_runner(
-            config, store, rid, market_data=open_market(clock), clock=clock, stop=stop,
-            settings=settings, on_tick=update, alpaca_accounts=alpaca_accounts,
-        ).run()  # fmt: skip
-    finally:
-        restore()
+    clock = SystemClock()
+    live_runner(
+        config, store, rid, market_data=open_market(clock), clock=clock, stop=stop,
+        settings=settings, on_tick=update, alpaca_accounts=alpaca_accounts,
+    ).run()  # fmt: skip
     return build_leaderboard(store, rid)
 
 
@@ -442,7 +470,7 @@ def show(
     competitor: Annotated[str | None, typer.Option(help="Index, name or model spec.")] = None,
     sample: Annotated[int, typer.Option(help="Sample number.")] = 1,
     cycle: Annotated[int | None, typer.Option(help="One cycle only.")] = None,
-    limit: Annotated[int, typer.Option(help="Cycles shown (latest).")] = 20,
+    limit: Annotated[int, typer.Option(help="Cycles shown (latest).", min=1)] = 20,
     actions_only: Annotated[bool, typer.Option(help="Skip all-hold cycles.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -466,6 +494,8 @@ def show(
                 c = record.competitor(competitor)
                 run_id, _ = competitor_ids(record, sample, c)
                 log = decision_log(store, run_id, cycle)
+                if cycle is not None and not log:
+                    raise ValueError(_no_cycle(store, run_id, cycle, f"{c.name} in battle {run}"))
         finally:
             store.close()
     if competitor is None:
@@ -480,9 +510,36 @@ def show(
     if as_json:
         _emit({"battle": run, "competitor": c.model_dump(), "sample": sample, "cycles": log})
         return
-    out.print(f"[bold]{c.name}[/] in battle {run}, sample {sample} ({len(log)} cycle(s) shown)")
+    state = "" if record.run.status.value == "completed" else f", {record.run.status.value}"
+    out.print(
+        f"[bold]{c.name}[/] in battle {run}{state}, sample {sample} ({len(log)} cycle(s) shown)"
+    )
     for entry in log:
         _print_cycle(entry)
+
+
+def _no_cycle(store: Store, run_id: str, cycle: int, who: str) -> str:
+    last = store.last_cycle(run_id)
+    if last is None:
+        return f"--cycle {cycle}: {who} has no recorded cycle"
+    return f"--cycle {cycle}: {who} has cycles 0 to {last}"
+
+
+def _price(value: Any) -> str:
+    """A recorded price as people read it: to its tick (`risk.price_tick`: cents from 1 up,
+    without trailing zeros below 1), not the fill's full precision."""
+    from decimal import ROUND_HALF_UP, InvalidOperation
+
+    from tradepit.risk import price_tick
+
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not price.is_finite() or price <= 0:
+        return str(value)
+    text = f"{price.quantize(price_tick(price), rounding=ROUND_HALF_UP):f}"
+    return text if price >= 1 else text.rstrip("0").rstrip(".")
 
 
 def _print_cycle(entry: dict[str, Any]) -> None:
@@ -504,7 +561,8 @@ def _print_cycle(entry: dict[str, Any]) -> None:
         what = f"{o.get('side')} {o.get('qty')} {o.get('symbol')}"
         out.print(f"  order {o.get('id')}: {what} {o.get('status')}")
     for f in entry["fills"]:
-        out.print(f"  fill {f.get('side')} {f.get('qty')} {f.get('symbol')} @ {f.get('price')}")
+        what = f"{f.get('side')} {f.get('qty')} {f.get('symbol')}"
+        out.print(f"  fill {what} @ {_price(f.get('price'))}", highlight=False)
     for call in entry["model_calls"]:
         if call.get("error"):
             out.print(f"  [red]model call {call['seq']}: {call['error']}[/]")
@@ -525,8 +583,8 @@ def replay(
         settings = _settings()
         store = open_store(settings)
         try:
-            with _live(not as_json) as update:
-                result = replay_battle(store, run, settings=settings, on_tick=update)
+            with _stoppable() as stop, _live(not as_json) as update:
+                result = replay_battle(store, run, settings=settings, on_tick=update, stop=stop)
             path = None
             if report is not None:
                 from tradepit.battle.report import battle_report

@@ -11,6 +11,7 @@ re-runs a battle from its recorded model turns to the identical leaderboard).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from tradepit.battle.config import BattleConfig, Competitor
@@ -53,8 +54,10 @@ def run_battle(
     settings: Settings | None = None,
     backends: BackendFactory | None = None,
     on_tick: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Leaderboard:
-    """Run and record a battle; returns its leaderboard (computed from the record)."""
+    """Run and record a battle; returns its leaderboard (computed from the record). Setting
+    `stop` ends it before the next tick (`battle.stop`)."""
     runner = BattleRunner(
         config,
         store,
@@ -62,5 +65,6 @@ def run_battle(
         settings=settings,
         backends=backends,
         on_tick=on_tick,
+        stop=stop,
     )
     return build_leaderboard(store, runner.run())

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tradepit.battle import config as ids
@@ -37,13 +38,31 @@ class SampleBoard:
     scores: tuple[Score, ...]
     """Ranked, best first."""
     benchmark: Score
+    recorded: records.Recorded
+    """Ticks recorded and the last one's time (fewer than `ticks` in an incomplete battle)."""
+
+    def window(self) -> str:
+        """The dates the sample covers: its plan's, or where an incomplete one stops."""
+        planned = f"{self.start:%Y-%m-%d} .. {self.end:%Y-%m-%d}"
+        got = self.recorded
+        if got.ticks >= self.ticks:
+            return planned
+        if got.last is None:
+            return f"no tick recorded (planned {planned}, {self.ticks} ticks)"
+        return (
+            f"{self.start:%Y-%m-%d} .. {records.stamp(got.last)}, {got.ticks} of {self.ticks} "
+            f"ticks (planned to {self.end:%Y-%m-%d})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        last = self.recorded.last
         return {
             "sample": self.sample,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "ticks": self.ticks,
+            "ticks_recorded": self.recorded.ticks,
+            "last_tick": None if last is None else last.isoformat(),
             "scores": [s.to_dict() for s in self.scores],
             "benchmark": self.benchmark.to_dict(),
         }
@@ -60,6 +79,17 @@ class Leaderboard:
     """Per model run both without and with memory (``X`` and ``X+memory``): the paired
     differences over the samples (`battle.ablation`)."""
 
+    @property
+    def complete(self) -> bool:
+        """The battle completed with every tick recorded (not stopped, failed or running)."""
+        return records.complete(self.record, [s.recorded for s in self.samples])
+
+    def label(self) -> str:
+        """``Battle ID``, and ``(STATUS, incomplete)`` unless it is complete."""
+        if self.complete:
+            return f"Battle {self.run_id}"
+        return f"Battle {self.run_id} ({self.record.run.status.value}, incomplete)"
+
     def to_dict(self) -> dict[str, Any]:
         config = self.record.config
         return _finite(
@@ -67,6 +97,7 @@ class Leaderboard:
                 "run_id": self.run_id,
                 "replay_of": self.record.replay_of,
                 "status": self.record.run.status.value,
+                "complete": self.complete,
                 "models": list(config.models),
                 "symbols": list(config.symbols),
                 "cadence": config.cadence,
@@ -115,9 +146,11 @@ def score_sample(store: Store, record: BattleRecord, sample: records.Sample) -> 
                 failures=done.failures, status=records.status(done), **metrics, **trades,
             )
         )  # fmt: skip
+    last = bench_curve.index[-1] if len(bench_curve) else None
     return SampleBoard(
-        sample.sample, sample.start, sample.end, sample.ticks, tuple(rank(scores)), bench
-    )
+        sample.sample, sample.start, sample.end, sample.ticks, tuple(rank(scores)), bench,
+        records.Recorded(len(bench_curve), last),
+    )  # fmt: skip
 
 
 def build_leaderboard(store: Store, run_id: str) -> Leaderboard:
@@ -142,11 +175,16 @@ def differences(a: Leaderboard, b: Leaderboard) -> list[str]:
             out.append(f"{key}: only in one leaderboard")
             continue
         out.extend(
-            f"{key}.{field}: {x.get(field)!r} != {y.get(field)!r}"
+            f"{key}.{field}: {_plain(x.get(field))!r} != {_plain(y.get(field))!r}"
             for field in sorted(set(x) | set(y))
             if x.get(field) != y.get(field)
         )
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (its repr is ``np.float64(...)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _finite(value: Any) -> Any:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tradepit.agent.schedule import LivePacer, calendar_for, ticks
+from tradepit.battle.stop import BattleInterrupted
 from tradepit.domain.errors import ConfigError
 from tradepit.market.timeframe import parse_timeframe
 
@@ -38,7 +39,7 @@ LIVE_TIMEFRAME = "1Min"
 """Bars the paper accounts fill against between ticks."""
 
 
-class BattleStopped(Exception):
+class BattleStopped(BattleInterrupted):
     """A stop was requested while waiting for the next tick."""
 
 
@@ -111,7 +112,7 @@ def live_runner(
         def _load_market(self) -> tuple[str, str]:
             check_live(self.config)
             self.frames, self.assets = {}, {}
-            self.clock = WaitingClock(clock, stop, wait)
+            self.clock = WaitingClock(clock, self.stop, wait)
             self.times, calendar = live_times(
                 clock.now(), self.config.end, self.config.cadence, self.config.symbols
             )
@@ -145,7 +146,7 @@ def live_runner(
 
             return AlpacaGroup(*args, accounts=self.accounts, **kwargs)
 
-    runner = LiveBattleRunner(config, store, run_id, **kwargs)
+    runner = LiveBattleRunner(config, store, run_id, stop=stop, **kwargs)
     if alpaca_accounts:
         from tradepit.battle.alpaca_accounts import account_ids, open_accounts
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from tradepit.battle import config as ids
 from tradepit.battle.blind import Blinding
 from tradepit.battle.config import BattleConfig, Competitor
 from tradepit.domain.errors import ConfigError
-from tradepit.storage import RunKind, RunRecord, Store
+from tradepit.storage import RunKind, RunRecord, RunStatus, Store
 from tradepit.storage.orm import DecisionRow, ModelCallRow
 
 
@@ -116,6 +117,45 @@ def sample_curves(store: Store, record: BattleRecord, sample: Sample) -> dict[st
     bench = ids.benchmark_series(record.id, sample.sample)
     out[BENCHMARK] = equity_series(store, bench, sample.blinding)
     return out
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """How much of a sample the store holds: ticks (buy and hold's equity points, one per
+    completed tick) and the real time of the last one (None: no tick)."""
+
+    ticks: int
+    last: pd.Timestamp | None
+
+
+def recorded(store: Store, record: BattleRecord, sample: Sample) -> Recorded:
+    curve = equity_series(store, ids.benchmark_series(record.id, sample.sample), sample.blinding)
+    return Recorded(len(curve), curve.index[-1] if len(curve) else None)
+
+
+def complete(record: BattleRecord, done: Sequence[Recorded]) -> bool:
+    """Completed, with every tick of every sample recorded (`done`: per sample)."""
+    finished = record.run.status is RunStatus.COMPLETED
+    return finished and all(d.ticks == s.ticks for s, d in zip(record.samples, done, strict=True))
+
+
+def progress(store: Store, record: BattleRecord) -> str:
+    """``completed``, or the status and how far the battle got: ``aborted, 1480 of 2266 ticks
+    recorded (last 2013-11-12 21:00Z)`` (with the sample when there are several)."""
+    done = [recorded(store, record, s) for s in record.samples]
+    status = record.run.status.value
+    if complete(record, done):
+        return status
+    k = max((i for i, d in enumerate(done) if d.ticks), default=0)
+    sample, got = record.samples[k], done[k]
+    where = f"sample {sample.sample} of {len(done)}: " if len(done) > 1 else ""
+    last = f" (last {stamp(got.last)})" if got.last is not None else ""
+    return f"{status}, {where}{got.ticks} of {sample.ticks} ticks recorded{last}"
+
+
+def stamp(when: pd.Timestamp) -> str:
+    """A tick's time: the date, with the time of day unless it is midnight."""
+    return f"{when:%Y-%m-%d}" if when == when.normalize() else f"{when:%Y-%m-%d %H:%M}Z"
 
 
 def usage(store: Store, run_id: str) -> Usage:

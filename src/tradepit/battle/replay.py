@@ -6,6 +6,7 @@ identical, bit for bit (`ReplayResult.identical`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ def replay_battle(
     new_id: str | None = None,
     settings: Settings | None = None,
     on_tick: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ReplayResult:
     """Re-run battle `run_id` from its recorded model turns and compare the leaderboards."""
     record = load_battle(store, run_id)
@@ -67,6 +69,7 @@ def replay_battle(
         on_tick=on_tick,
         limits=BudgetLimits(**record.limits),
         replay_of=original,
+        stop=stop,
     )
     replayed = runner.run()
     before = build_leaderboard(store, run_id)

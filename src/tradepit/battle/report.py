@@ -133,7 +133,7 @@ def battle_report(store: Store, board: Leaderboard, path: Path) -> Path:
     """Write the report of `board` to `path` (directories created); returns the path."""
     record = board.record
     config = record.config
-    page = Page(f"Battle {record.id}")
+    page = Page(board.label())
     window = f"{record.samples[0].start.date()} .. {record.samples[-1].end.date()}"
     page.note(
         f"{len(record.competitors)} competitors on {', '.join(config.symbols)}, {window}, "
@@ -146,15 +146,21 @@ def battle_report(store: Store, board: Leaderboard, path: Path) -> Path:
     if config.blind and record.samples[0].blinding is not None:
         aliases = record.samples[0].blinding.aliases
         page.note("Blind names (sample 1): " + ", ".join(f"{v} = {k}" for k, v in aliases.items()))
+    if not board.complete:
+        page.note(
+            f"Incomplete: this battle is {record.run.status.value}; it recorded "
+            + "; ".join(f"sample {b.sample}: {b.window()}" for b in board.samples)
+            + ". Its scores cover only the recorded ticks."
+        )
     first = board.samples[0]
-    page.heading(f"Leaderboard (sample {first.sample}: {first.start.date()} .. {first.end.date()})")
+    page.heading(f"Leaderboard (sample {first.sample}: {first.window()})")
     page.table(SCORE_HEADER, score_rows(first))
     if board.aggregates:
         _aggregate(page, board)
     if board.ablation:
         _ablation(page, board)
     for sample, b in list(zip(record.samples, board.samples, strict=True))[:MAX_SAMPLE_FIGURES]:
-        page.heading(f"Sample {sample.sample}: {b.start.date()} .. {b.end.date()}")
+        page.heading(f"Sample {sample.sample}: {b.window()}")
         _figures(
             page, records.sample_curves(store, board.record, sample), f"sample {sample.sample}"
         )

@@ -13,12 +13,17 @@ grouped or in which order they run.
 A battle with ``--windows K`` or ``--repeats N`` runs K or N samples one after the other,
 each with fresh accounts (see `BattleConfig`). Competitors with memory (``+memory``) run in
 the runner's process, where the battle's memory lives (`battle.memory`).
+
+A battle ends completed, failed (an error other than a competitor's), or aborted: its
+``stop`` event was set (it stops before the next tick, `battle.stop`) or it was
+interrupted (KeyboardInterrupt). The battle's and its competitors' runs are all marked.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -34,6 +39,7 @@ from tradepit.agent.budget import BudgetLimits
 from tradepit.agent.deps import AgentDeps
 from tradepit.agent.snapshot import build_snapshot
 from tradepit.battle import config as ids
+from tradepit.battle import records
 from tradepit.battle.blind import Blinding
 from tradepit.battle.competitor import OFFLINE
 from tradepit.battle.config import BattleConfig, Competitor
@@ -49,7 +55,8 @@ from tradepit.battle.market import split as split_ticks
 from tradepit.battle.memory import BattleMemory
 from tradepit.battle.ratelimit import ProviderLimits
 from tradepit.battle.recording import TickBuffer, flush_all
-from tradepit.battle.workers import LocalGroup, ProcessGroup, can_fork, cores
+from tradepit.battle.stop import BattleInterrupted
+from tradepit.battle.workers import LocalGroup, ProcessGroup, WorkerError, can_fork, cores
 from tradepit.broker import PaperConfig
 from tradepit.clock import SystemClock
 from tradepit.config import Settings
@@ -128,11 +135,15 @@ class BattleRunner:
         on_tick: Callable[[Progress], None] | None = None,
         limits: BudgetLimits | None = None,
         replay_of: str | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.config, self.store = config, store
         self.settings = settings or Settings()
         self.run_id = ids.check_run_id(run_id)
         self.on_tick = on_tick
+        self.stop = stop or threading.Event()
+        self._done: tuple[int, int, pd.Timestamp | None] = (1, 0, None)
+        """(sample, ticks it completed, real time of the last one): how far the battle got."""
         self.rates = ProviderLimits(config.rpm)
         self._backends = backends or self._default_backend
         timeframe, calendar = self._load_market()
@@ -193,32 +204,70 @@ class BattleRunner:
 
     def run(self) -> str:
         """Run every sample; returns the battle's run id. The run is marked failed (and the
-        error re-raised) when something other than a competitor breaks."""
-        if self.store.get_run(self.run_id) is not None:
-            raise ConfigError(f"battle {self.run_id!r} exists; pick another --run-id")
+        error re-raised) when something other than a competitor breaks; aborted when it is
+        stopped (`BattleInterrupted`, saying how far it got) or interrupted."""
+        if (existing := self.store.get_run(self.run_id)) is not None:
+            raise ConfigError(_exists(self.store, existing))
         self.store.create_run(self.run_id, RunKind.BATTLE, SystemClock().now(), self.plan.record())
         try:
             with _quiet_gc():
                 for sample in self.plan.samples:
+                    self._done = (sample["sample"], 0, None)
+                    self._check_stop()
                     self._run_sample(sample)
-        except BaseException:
-            self.store.finish_run(self.run_id, SystemClock().now(), RunStatus.FAILED)
+        except BaseException as e:
+            status = self._ending(e)
+            self.store.finish_run(self.run_id, SystemClock().now(), status)
+            if status is RunStatus.ABORTED:
+                if not isinstance(e, KeyboardInterrupt):
+                    raise BattleInterrupted(self._stopped()) from e
+                e.add_note(self._stopped())  # for the CLI's one line
             raise
         self.store.finish_run(self.run_id, SystemClock().now(), RunStatus.COMPLETED)
         return self.run_id
+
+    def _check_stop(self) -> None:
+        if self.stop.is_set():
+            raise BattleInterrupted("stop requested")
+
+    def _ending(self, error: BaseException) -> RunStatus:
+        """Aborted when stopped or interrupted (a worker killed by the same stop included),
+        else failed."""
+        if isinstance(error, KeyboardInterrupt | BattleInterrupted):
+            return RunStatus.ABORTED
+        if isinstance(error, WorkerError) and self.stop.is_set():
+            return RunStatus.ABORTED
+        return RunStatus.FAILED
+
+    def _stopped(self) -> str:
+        """How far an aborted battle got."""
+        s, done, last = self._done
+        ticks = self.plan.samples[s - 1]["ticks"]
+        where = f"sample {s} of {len(self.plan.samples)}, " if len(self.plan.samples) > 1 else ""
+        if done:
+            got = f"after {done} of {ticks} ticks (last {records.stamp(last)})"
+        else:
+            got = f"before the first of {ticks} ticks"
+        return f"battle {self.run_id} stopped {where}{got}; recorded as aborted (incomplete)"
 
     def _market(self, sample: dict[str, Any]) -> Market:
         blind = Blinding.from_json(sample["blind"]) if sample["blind"] else None
         return build_market(self.frames, self.assets, sample["times"], self.plan.timeframe, blind)
 
-    def _groups(self, s: int, market: Market) -> list[LocalGroup | ProcessGroup]:
-        """The sample's competitors split over this process and forked workers."""
-        comps = self.config.competitors()
-        for c in comps:
+    def _create_runs(self, s: int, market: Market) -> list[str]:
+        """The competitor runs of sample `s` (their ids)."""
+        out = []
+        for c in self.config.competitors():
             run = ids.competitor_run(self.run_id, s, c.index)
             info = {"battle": self.run_id, "sample": s, "competitor": c.index, "name": c.name,
                     "model": c.model}  # fmt: skip
             self.store.create_run(run, RunKind.BATTLE, market.clock.now(), info)
+            out.append(run)
+        return out
+
+    def _groups(self, s: int, market: Market) -> list[LocalGroup | ProcessGroup]:
+        """The sample's competitors split over this process and forked workers."""
+        comps = self.config.competitors()
         backends = {c.index: self._backends(c, s) for c in comps}  # built here, before forking
         online = any(type(b).__name__ not in OFFLINE for b in backends.values())
         chunks = self._chunks(comps, self._workers(len(comps), online))
@@ -294,9 +343,29 @@ class BattleRunner:
         return make
 
     def _run_sample(self, sample: dict[str, Any]) -> None:
+        """Run one sample; its competitor runs end with the sample's outcome."""
         s = sample["sample"]
         market = self._market(sample)
-        groups = self._groups(s, market)
+        runs = self._create_runs(s, market)
+        status = RunStatus.COMPLETED
+        try:
+            groups = self._groups(s, market)
+            try:
+                self._run_ticks(sample, market, groups)
+            finally:
+                for g in groups:
+                    g.close()
+        except BaseException as e:
+            status = self._ending(e)
+            raise
+        finally:
+            for run in runs:
+                self.store.finish_run(run, market.clock.now(), status)
+
+    def _run_ticks(
+        self, sample: dict[str, Any], market: Market, groups: list[LocalGroup | ProcessGroup]
+    ) -> None:
+        s = sample["sample"]
         bench = TickBuffer(self.store)
         series = ids.benchmark_series(self.run_id, s)
         local = groups[0]
@@ -304,26 +373,19 @@ class BattleRunner:
             local.group.extra.append(bench)  # written in the local group's transaction
         deliveries = Deliveries(market)
         base: dict[str, float] = {}
-        try:
-            for n, when in enumerate(market.ticks):
-                market.clock.advance_to(pd.Timestamp(when).to_pydatetime())
-                market.feed.begin_tick()
-                value = _benchmark(deliveries.prices(), base, self.config.capital)
-                bench.record_equity(
-                    series, market.clock.now(), exact_decimal(value), exact_decimal(0)
-                )
-                snapshot = self._snapshot(market)
-                for g in reversed(groups):  # workers first, so they run while we do
-                    g.send(n, when, snapshot)
-                standings = [row for g in groups for row in g.receive()]
-                flush_all(self.store, [bench])  # no-op unless the local group is remote
-                self._report(sample, n, market, standings, value)
-        finally:
-            for g in groups:
-                g.close()
-        for c in self.config.competitors():
-            run = ids.competitor_run(self.run_id, s, c.index)
-            self.store.finish_run(run, market.clock.now(), RunStatus.COMPLETED)
+        for n, when in enumerate(market.ticks):
+            self._check_stop()
+            market.clock.advance_to(pd.Timestamp(when).to_pydatetime())
+            market.feed.begin_tick()
+            value = _benchmark(deliveries.prices(), base, self.config.capital)
+            bench.record_equity(series, market.clock.now(), exact_decimal(value), exact_decimal(0))
+            snapshot = self._snapshot(market)
+            for g in reversed(groups):  # workers first, so they run while we do
+                g.send(n, when, snapshot)
+            standings = [row for g in groups for row in g.receive()]
+            flush_all(self.store, [bench])  # no-op unless the local group is remote
+            self._done = (s, n + 1, _real_time(market, n))
+            self._report(sample, n, market, standings, value)
 
     def _snapshot(self, market: Market) -> Any | None:
         """The tick's market-only snapshot, built once for all (None: each competitor's
@@ -343,16 +405,33 @@ class BattleRunner:
     ) -> None:
         if self.on_tick is None:
             return
-        real = pd.Timestamp(market.ticks[n])
-        if market.blinding is not None:
-            real = real - market.blinding.offset
         capital = self.config.capital
         self.on_tick(
             Progress(
-                sample["sample"], len(self.plan.samples), n, len(market.ticks), real,
+                sample["sample"], len(self.plan.samples), n, len(market.ticks),
+                _real_time(market, n),
                 100 * (value / capital - 1), tuple(sorted(standings, key=lambda r: r.index)),
             )
         )  # fmt: skip
+
+
+def _real_time(market: Market, n: int) -> pd.Timestamp:
+    """Real time of tick `n` (also in a blind battle)."""
+    real = pd.Timestamp(market.ticks[n])
+    return real - market.blinding.offset if market.blinding is not None else real
+
+
+def _exists(store: Store, run: Any) -> str:
+    """Why a battle cannot be recorded under `run`'s id (taken), and, when that battle is
+    incomplete, what it recorded and what to do."""
+    taken = f"battle {run.id!r} exists"
+    if run.config.get("type") != "battle" or run.status is RunStatus.COMPLETED:
+        return f"{taken}; pick another --run-id"
+    progress = records.progress(store, records.load_battle(store, run.id))
+    return (
+        f"{taken} and is incomplete ({progress}); a battle cannot be resumed: see what it "
+        f"recorded with `tradepit battle show {run.id}`, or run it again under another --run-id"
+    )
 
 
 @contextmanager

@@ -8,13 +8,22 @@ imported modules and the backend factory; it opens its own connection to the dat
 parent sends ``("tick", n, when, snapshot)`` or ``("stop",)``; the child answers
 ``("ok", standings)`` or ``("error", description)``. Any failure in a child fails the
 battle loudly in the parent.
+
+A worker lives only as long as its parent: it ignores SIGINT (Ctrl-C reaches the whole
+process group; the parent finishes the tick and stops the workers, see `battle.stop`),
+closes the parent's ends of every pipe it inherited (so a parent that goes away is an EOF,
+on which it exits) and, on Linux, asks to be killed when the parent dies
+(``PR_SET_PDEATHSIG``: also in the middle of a tick).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -29,6 +38,9 @@ from tradepit.storage import Store
 log = logging.getLogger(__name__)
 
 GroupFactory = Callable[[Store], Group]
+_PARENT_ENDS: set[Connection] = set()
+"""This process's ends of its workers' pipes (a worker closes the ones it inherited)."""
+_PR_SET_PDEATHSIG = 1
 
 
 class WorkerError(TradepitError):
@@ -51,7 +63,23 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _serve(conn: Connection, parent: Store, url: str, make: GroupFactory) -> None:
+def _bind_to_parent(parent_pid: int) -> None:
+    """The worker's lifetime is its parent's (see the module docstring)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, if it had one
+    for end in _PARENT_ENDS:
+        end.close()
+    _PARENT_ENDS.clear()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            log.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    if os.getppid() != parent_pid:  # the parent died before the backstop was set
+        os._exit(1)
+
+
+def _serve(conn: Connection, parent: Store, url: str, make: GroupFactory, parent_pid: int) -> None:
+    _bind_to_parent(parent_pid)
     parent.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
     store = Store.from_url(url)
     group = None
@@ -64,9 +92,14 @@ def _serve(conn: Connection, parent: Store, url: str, make: GroupFactory) -> Non
                 break
             _, n, when, snapshot = message
             conn.send(("ok", group.tick(n, when, snapshot)))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        log.debug("battle worker: the parent went away")
     except BaseException as e:
         log.exception("battle worker failed")
-        conn.send(("error", f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
+        try:
+            conn.send(("error", f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
+        except OSError:
+            log.debug("battle worker: the parent went away before the error")
     finally:
         if group is not None:
             group.close()
@@ -82,16 +115,27 @@ class ProcessGroup:
         self._conn, child = context.Pipe()
         url = parent.engine.url.render_as_string(hide_password=False)
         self.process = context.Process(
-            target=_serve, args=(child, parent, url, make), name=name, daemon=True
+            target=_serve, args=(child, parent, url, make, os.getpid()), name=name, daemon=True
         )
-        self.process.start()
-        child.close()
-        self._expect("ready")
+        _PARENT_ENDS.add(self._conn)  # before the fork: the child closes it too
+        try:
+            self.process.start()
+        except BaseException:
+            _PARENT_ENDS.discard(self._conn)
+            raise
+        finally:
+            child.close()
+        try:
+            self._expect("ready")
+        except BaseException:
+            self.close()
+            raise
 
     def _expect(self, kind: str) -> Any:
         try:
             message = self._conn.recv()
         except EOFError as e:
+            self.process.join(timeout=5)  # its exit code, when it is going
             raise WorkerError(f"{self.process.name} exited ({self.process.exitcode})") from e
         if message[0] == "error":
             raise WorkerError(f"{self.process.name} failed: {message[1]}")
@@ -114,6 +158,7 @@ class ProcessGroup:
         self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.kill()
+        _PARENT_ENDS.discard(self._conn)
         self._conn.close()
 
 

@@ -268,3 +268,39 @@ def test_live_battle_on_alpaca_data_waits_for_each_tick_and_scores(
             market_data=open_market(clock), clock=clock, settings=settings,
         )  # fmt: skip
     store.close()
+
+
+def test_a_live_battle_stopped_while_waiting_for_a_tick_is_aborted(
+    tmp_path: Path, alpaca: FakeAlpaca, clock: ReplayClock
+):
+    from tradepit.battle import BattleConfig
+    from tradepit.battle.live import live_runner
+    from tradepit.battle.stop import BattleInterrupted
+    from tradepit.bootstrap_live import open_market
+    from tradepit.storage import RunStatus, Store
+
+    stop, ticks = threading.Event(), []
+
+    def wait(seconds: float) -> bool:  # a stop (SIGTERM) while waiting for the second tick
+        if ticks:
+            stop.set()
+            return True
+        clock.advance_to(clock.now() + timedelta(seconds=seconds))
+        return False
+
+    store = Store.from_url(f"sqlite:///{tmp_path / 'battle.db'}")
+    store.migrate()
+    config = BattleConfig(
+        models=("rules:buy_and_hold",), symbols=("MSFT",), start=clock.now(),
+        end=datetime(2024, 3, 5, 16, 0, tzinfo=UTC), cadence="30m", concurrency="sequential",
+    )  # fmt: skip
+    runner = live_runner(
+        config, store, "live-stop", market_data=open_market(clock), clock=clock, wait=wait,
+        settings=_settings(tmp_path, broker="paper", data="alpaca"), stop=stop,
+        on_tick=ticks.append,
+    )  # fmt: skip
+    with pytest.raises(BattleInterrupted, match="live-stop stopped after 1 of 3 ticks"):
+        runner.run()
+    assert store.get_run("live-stop").status is RunStatus.ABORTED
+    assert store.get_run("live-stop.s1.c0").status is RunStatus.ABORTED
+    store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 
@@ -125,3 +126,96 @@ def test_battle_show_picks_the_sample(home):
     assert first["end"][:10] not in shown
     wrong = run("battle", "show", "w2", "--sample", "5")
     assert wrong.exit_code == 2 and "battle w2 has 2 sample(s)" in wrong.stderr
+
+
+def test_battle_show_refuses_a_limit_below_1_and_a_cycle_it_lacks(home):
+    made = run(
+        "battle", "--models", "rules:supertrend", "--symbols", "SPX", "--start", "2017-09-25",
+        "--end", "2017-10-13", "--run-id", "lim", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    for limit in ("0", "-1"):
+        wrong = run("battle", "show", "lim", "--competitor", "0", "--limit", limit)
+        said = " ".join(wrong.stderr.split())
+        assert wrong.exit_code == 2 and "--limit" in said and "greater than or equal to 1" in said
+    missing = run("battle", "show", "lim", "--competitor", "0", "--cycle", "999")
+    assert missing.exit_code == 2
+    expected = "--cycle 999: rules:supertrend in battle lim has cycles 0 to 14"
+    assert expected in " ".join(missing.stderr.split())
+    one = json.loads(run("battle", "show", "lim", "--competitor", "0", "--cycle", "3", "--json")
+                     .stdout)["cycles"]  # fmt: skip
+    assert [c["cycle"] for c in one] == [3]
+
+
+def test_an_interrupted_battle_is_shown_and_refused_as_incomplete(home):
+    import threading
+
+    from tests.integration.battle.models import small_config
+
+    from tradepit.battle import run_battle
+    from tradepit.battle.stop import BattleInterrupted
+    from tradepit.bootstrap import open_store
+    from tradepit.config import Settings
+
+    stop = threading.Event()
+    store = open_store(Settings())
+    try:
+        with pytest.raises(BattleInterrupted):
+            run_battle(
+                small_config(), store, run_id="cut", stop=stop,
+                on_tick=lambda p: p.tick == 5 and stop.set(),
+            )  # fmt: skip
+    finally:
+        store.close()
+    shown = " ".join(run("battle", "show", "cut").stdout.split())
+    assert "Battle cut (aborted, incomplete): 2017-09-25 .. 2017-10-02 " in shown
+    assert "6 of 15 ticks (planned to 2017-10-13)" in shown
+    board = json.loads(run("battle", "show", "cut", "--json").stdout)
+    assert board["status"] == "aborted" and board["complete"] is False
+    assert board["samples"][0]["ticks_recorded"] == 6
+    assert board["samples"][0]["last_tick"].startswith("2017-10-02")
+    cycles = run("battle", "show", "cut", "--competitor", "0").stdout
+    assert "in battle cut, aborted, sample 1 (6 cycle(s) shown)" in " ".join(cycles.split())
+    again = run(
+        "battle", "--models", "rules:supertrend", "--symbols", "SPX", "--start", "2017-09-25",
+        "--end", "2017-10-13", "--run-id", "cut",
+    )  # fmt: skip
+    said = " ".join(again.stderr.split())
+    assert again.exit_code == 1
+    assert "battle 'cut' exists and is incomplete (aborted, 6 of 15 ticks recorded" in said
+    assert "cannot be resumed" in said and "tradepit battle show cut" in said
+
+
+def test_battle_show_prints_fill_prices_to_their_tick(home):
+    made = run(
+        "battle", "--models", "rules:buy_and_hold", "--symbols", "SPX,MSFT", "--start",
+        "2017-09-25", "--end", "2017-10-13", "--slippage-bps", "3", "--run-id", "px", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    text = run("battle", "show", "px", "--competitor", "0", "--limit", "15").stdout
+    fills = [line.strip() for line in text.splitlines() if line.strip().startswith("fill ")]
+    assert len(fills) == 3, text  # two entries with slippage, a take-profit
+    assert all(re.fullmatch(r"fill (buy|sell) \S+ \w+ @ \d+\.\d\d", f) for f in fills), fills
+
+
+def test_an_interrupt_at_once_is_one_line_and_exit_130(home, monkeypatch):
+    """What a second Ctrl-C does (KeyboardInterrupt in the middle of the battle)."""
+    from tradepit.battle.runner import BattleRunner
+
+    real = BattleRunner._report
+
+    def interrupted(self, sample, n, *args):
+        real(self, sample, n, *args)
+        if n == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(BattleRunner, "_report", interrupted)
+    result = run(
+        "battle", "--models", "rules:supertrend", "--symbols", "SPX", "--start", "2017-09-25",
+        "--end", "2017-10-13", "--run-id", "k", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 130 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "stopped: battle k stopped after 3 of 15 ticks (last 2017-09-27 20:00Z); recorded as "
+        "aborted (incomplete); see it with: tradepit battle show k"
+    ]
