@@ -506,13 +506,17 @@ def show(
         return
     if actions_only:
         log = [e for e in log if any(d["action"] != "hold" for d in e["decisions"])]
+    total = len(log)
     log = log[-limit:] if cycle is None else log
     if as_json:
         _emit({"battle": run, "competitor": c.model_dump(), "sample": sample, "cycles": log})
         return
     state = "" if record.run.status.value == "completed" else f", {record.run.status.value}"
+    hidden = total - len(log)
+    shown = f"the latest {len(log)} of {total} cycles shown; --limit N or --cycle C for others"
     out.print(
-        f"[bold]{c.name}[/] in battle {run}{state}, sample {sample} ({len(log)} cycle(s) shown)"
+        f"[bold]{c.name}[/] in battle {run}{state}, sample {sample} "
+        f"({shown if hidden else f'{len(log)} cycle(s) shown'})"
     )
     for entry in log:
         _print_cycle(entry)

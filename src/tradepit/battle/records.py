@@ -238,9 +238,17 @@ def decision_log(store: Store, run_id: str, cycle: int | None = None) -> list[di
                 entry["results"][message.get("tool_call_id")] = _parse(message.get("content"))
     for entry in by_cycle.values():
         for step in entry["tool_calls"]:
-            step["result"] = entry["results"].get(step.get("id"))
+            step["result"] = entry["results"].get(step.get("id")) or _own_result(step)
         del entry["results"]
     return [by_cycle[c] for c in sorted(by_cycle)]
+
+
+def _own_result(step: dict[str, Any]) -> Any:
+    """A call's result as its step recorded it: the last call of an aborted cycle reaches no
+    later model request (it showed "null", not the error that aborted the cycle)."""
+    if step.get("error_type"):
+        return {"error": step["error_type"], "message": step.get("error")}
+    return step.get("output")
 
 
 def _entry(cycle: int, when: Any, payload: dict[str, Any]) -> dict[str, Any]:

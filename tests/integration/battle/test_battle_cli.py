@@ -46,6 +46,10 @@ def test_battle_run_show_replay_list(home):
     assert cycles[0]["decisions"] and cycles[0]["tool_calls"]
     text = run("battle", "show", "cli1", "--competitor", "rules:supertrend").stdout
     assert "cycle 14" in text and "get_signal" in text
+    assert "(15 cycle(s) shown)" in " ".join(text.split())
+    latest = run("battle", "show", "cli1", "--competitor", "0", "--limit", "3").stdout
+    # it said "3 cycle(s) shown", not that 12 earlier cycles were left out
+    assert "the latest 3 of 15 cycles shown" in " ".join(latest.split())
     replayed = run("battle", "replay", "cli1", "--json")
     assert replayed.exit_code == 0
     assert json.loads(replayed.stdout)["identical"] is True

@@ -78,6 +78,13 @@ def test_too_many_malformed_calls_abort_and_are_recorded(world: World):
     asked = {c["id"] for m in state["messages"] for c in m.get("tool_calls") or ()}
     answered = {m["tool_call_id"] for m in state["messages"] if m["role"] == "tool"}
     assert asked == answered
+    # the log shows the error of the call that aborted the turn (it showed null: no later
+    # model request carried its result)
+    from tradepit.battle.records import decision_log
+
+    [entry] = decision_log(world.store, "chat-s1")
+    last = entry["tool_calls"][-1]
+    assert last["result"]["error"] in ("UnknownToolError", "ValidationError")
 
 
 def test_model_unavailable_is_a_recorded_abort_never_a_hold(world: World):
