@@ -17,39 +17,18 @@ from pathlib import Path
 
 import optuna
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
-from tradepit.config import normalise_database_url
-from tradepit.storage.engine import make_engine
+from tests.pg_schema import throwaway_schema
 
 pytestmark = pytest.mark.postgres
 
-PG_URL_ENV = "TRADEPIT_TEST_DATABASE_URL"
 TRIALS = (14, 9)
 
 
 @pytest.fixture
 def study_url() -> Iterator[str]:
     """A storage URL whose connections use a fresh schema (search_path in the URL)."""
-    url = os.environ.get(PG_URL_ENV)
-    if not url:
-        pytest.skip(
-            f"needs PostgreSQL: set {PG_URL_ENV} (e.g. postgresql://postgres@127.0.0.1/test)"
-        )
-    schema = f"tradepit_optuna_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = make_url(normalise_database_url(url)).update_query_dict(
-        {"options": f"-csearch_path={schema}"}
-    )
-    try:
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_schema("tradepit_optuna") as url:
+        yield url
 
 
 def worker(url: str, study: str, trials: int, seed: int, home: Path) -> subprocess.Popen:

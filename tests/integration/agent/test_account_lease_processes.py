@@ -11,23 +11,19 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from tests.pg_schema import throwaway_schema
 
 from tradepit.agent.service import chat_run
 from tradepit.bootstrap import open_app
-from tradepit.config import Settings, normalise_database_url
+from tradepit.config import Settings
 from tradepit.storage import Store
-from tradepit.storage.engine import make_engine
 
 pytestmark = pytest.mark.slow
 
-PG_URL_ENV = "TRADEPIT_TEST_DATABASE_URL"
 CLI = "from tradepit.cli import app; app()"
 ACCOUNT = "paper-default"
 FILLED = re.compile(r"\(id (paper-default-o\d+)\): filled 1 at")
@@ -40,24 +36,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'home' / 'tradepit.db'}"
         return
-    url = os.environ.get(PG_URL_ENV)
-    if not url:
-        pytest.skip(
-            f"needs PostgreSQL: set {PG_URL_ENV} (e.g. postgresql://postgres@127.0.0.1/test)"
-        )
-    schema = f"tradepit_lease_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = make_url(normalise_database_url(url)).update_query_dict(
-        {"options": f"-csearch_path={schema}"}
-    )
-    try:
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_schema("tradepit_lease") as url:
+        yield url
 
 
 def env(home: Path, url: str, wait_s: float) -> dict[str, str]:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.integration.battle.procs import gone
 from typer.testing import CliRunner
 
 from tradepit.battle import config as ids
@@ -66,19 +67,6 @@ def children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             out.append(int(stat.parent.name))
     return out
-
-
-def gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        if state in ("Z", "X"):  # exited; nobody reaped it yet
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def running_battle(home: Path) -> tuple[subprocess.Popen, list[int]]:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.integration.battle.procs import gone
 
 from tradepit.battle.workers import ProcessGroup
 from tradepit.storage import Store
@@ -40,20 +41,6 @@ def sockets(pid: int) -> set[str]:
 
 def inode(conn) -> str:
     return f"socket:[{os.fstat(conn.fileno()).st_ino}]"
-
-
-def gone(pid: int, timeout: float) -> bool:
-    """`pid` exited (a zombie nobody reaped counts as exited) within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        if state in ("Z", "X"):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_worker_holds_no_parent_end_of_any_pipe(tmp_path):
