@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tradepit.domain.models import Order, OrderRequest, OrderType, Position
-from tradepit.tools._common import ZERO, resolve_symbol
+from tradepit.tools._common import ZERO, resolve_symbol, stale_price
 from tradepit.tools._orders import VerdictView, check, estimated_notional
 from tradepit.tools.base import Tool, ToolInput
 from tradepit.tools.errors import NothingToCloseError
@@ -85,7 +85,9 @@ def close_position(deps: AgentDeps, args: ClosePositionInput) -> PlaceOrderOutpu
         reason = "; ".join(r.message for r in verdict.reasons if r.blocking)
         return PlaceOrderOutput(outcome="denied_by_risk", reason=reason, risk=view).attach(verdict)
     cancel_open_orders(deps, symbol)
-    return submit(deps, verdict, view, verdict.adjusted_request)
+    out = submit(deps, verdict, view, verdict.adjusted_request)
+    out.stale = stale_price(deps, symbol)
+    return out
 
 
 TOOL = Tool("close_position", ClosePositionInput, PlaceOrderOutput, close_position, True)

@@ -49,6 +49,7 @@ def test_close_a_position_bought_in_an_earlier_invocation(cli):
     reply = json.loads(closed.stdout)
     assert reply["status"] == "answered" and reply["actions"] == {"MSFT": "close"}
     assert "sell 10 MSFT market" in reply["text"] and "filled 10 at" in reply["text"]
+    assert "the last MSFT price is from 2017-11-10" in reply["text"]  # a close says so too
     assert "StoreError" not in closed.stdout + closed.stderr
     positions = cli("ask", "positions").stdout
     assert "MSFT" not in positions and "No open positions" in positions
