@@ -508,8 +508,11 @@ def show(
         log = [e for e in log if any(d["action"] != "hold" for d in e["decisions"])]
     total = len(log)
     log = log[-limit:] if cycle is None else log
+    blinding = record.samples[sample - 1].blinding
+    aliases = dict(blinding.aliases) if blinding is not None else {}  # real -> alias
     if as_json:
-        _emit({"battle": run, "competitor": c.model_dump(), "sample": sample, "cycles": log})
+        _emit({"battle": run, "competitor": c.model_dump(), "sample": sample, "cycles": log,
+               "blind_names": {alias: real for real, alias in aliases.items()}})  # fmt: skip
         return
     state = "" if record.run.status.value == "completed" else f", {record.run.status.value}"
     hidden = total - len(log)
@@ -518,6 +521,9 @@ def show(
         f"[bold]{c.name}[/] in battle {run}{state}, sample {sample} "
         f"({shown if hidden else f'{len(log)} cycle(s) shown'})"
     )
+    if aliases:  # the models saw these names; they change from sample to sample
+        names = ", ".join(f"{alias} = {real}" for real, alias in aliases.items())
+        out.print(f"blind names in sample {sample}: {names}")
     for entry in log:
         _print_cycle(entry)
 

@@ -143,9 +143,11 @@ def battle_report(store: Store, board: Leaderboard, path: Path) -> Path:
         + (f"; replay of {record.replay_of}" if record.replay_of else "")
         + ". Net return = return after fees and after inference cost."
     )
-    if config.blind and record.samples[0].blinding is not None:
-        aliases = record.samples[0].blinding.aliases
-        page.note("Blind names (sample 1): " + ", ".join(f"{v} = {k}" for k, v in aliases.items()))
+    if config.blind:  # the names change per sample: each sample's, or its decisions are opaque
+        for sample in record.samples:
+            if sample.blinding is not None:
+                names = ", ".join(f"{v} = {k}" for k, v in sample.blinding.aliases.items())
+                page.note(f"Blind names (sample {sample.sample}): {names}")
     if not board.complete:
         page.note(
             f"Incomplete: this battle is {record.run.status.value}; it recorded "

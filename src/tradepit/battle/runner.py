@@ -181,7 +181,11 @@ class BattleRunner:
         config = self.config
         times = schedule(config.start, config.end, config.cadence, calendar)
         if len(times) < 2:
-            raise ConfigError(f"no ticks between {config.start} and {config.end}")
+            raise ConfigError(
+                f"{len(times)} {calendar} tick(s) from {config.start:%Y-%m-%d %H:%M} to "
+                f"{config.end:%Y-%m-%d %H:%M} UTC: a battle needs at least 2 (a decision and "
+                "a later mark); pick a longer window"
+            )
         check_coverage(self.frames, times[0], timeframe, times[-1])
         if config.windows > 1:
             chunks = split_ticks(times, config.windows)

@@ -65,6 +65,11 @@ def test_battle_errors_are_one_line(home):
     result = run("battle", "--models", "rules:nope", "--symbols", "SPX", "--start",
                  "2017-09-25", "--end", "2017-10-13")  # fmt: skip
     assert result.exit_code == 1 and "unknown strategy" in result.output
+    day = run("battle", "--models", "rules:supertrend", "--symbols", "SPX", "--start",
+              "2016-06-01", "--end", "2016-06-01")  # fmt: skip
+    # it said "no ticks between ...", though the day's close is a tick
+    assert day.exit_code == 1 and "1 XNYS tick(s) from 2016-06-01" in " ".join(day.output.split())
+    assert "needs at least 2" in " ".join(day.output.split())
     one = home / "one.csv"
     one.write_text("Date,Open,High,Low,Close\n2020-01-02,1,2,0.5,1.5\n")
     result = run(
@@ -223,3 +228,29 @@ def test_an_interrupt_at_once_is_one_line_and_exit_130(home, monkeypatch):
         "stopped: battle k stopped after 3 of 15 ticks (last 2017-09-27 20:00Z); recorded as "
         "aborted (incomplete); see it with: tradepit battle show k"
     ]
+
+
+def test_blind_names_of_every_sample_are_shown(home):
+    """The names change per sample; only sample 1's were in the report, and `show` gave
+    none, so decisions of later samples could not be read back."""
+    from tradepit.battle.records import load_battle
+    from tradepit.storage import Store
+
+    result = run(
+        "battle", "--models", "rules:supertrend", "--symbols", "SPX,MSFT", "--start",
+        "2017-06-01", "--end", "2017-10-31", "--blind", "--windows", "2", "--run-id", "bl",
+        "--report", str(home / "bl.html"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Store.from_url(f"sqlite:///{home / 'tradepit.db'}") as store:
+        record = load_battle(store, "bl")
+    second = dict(record.samples[1].blinding.aliases)
+    shown = json.loads(run("battle", "show", "bl", "--competitor", "0", "--sample", "2",
+                           "--json").stdout)  # fmt: skip
+    assert shown["blind_names"] == {alias: real for real, alias in second.items()}
+    text = " ".join(
+        run("battle", "show", "bl", "--competitor", "0", "--sample", "2").stdout.split()
+    )
+    assert "blind names in sample 2:" in text
+    page = (home / "bl.html").read_text()
+    assert "Blind names (sample 1)" in page and "Blind names (sample 2)" in page
