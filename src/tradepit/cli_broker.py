@@ -33,8 +33,8 @@ RunOption = Annotated[
     str | None,
     typer.Option(
         "--run",
-        help="A `tradepit run`'s paper account instead of `tradepit ask`'s "
-        "(TRADEPIT_ACCOUNT_ID, paper-default; each web chat has its own).",
+        help="A `tradepit run`'s paper account, or a web chat's (chat-<thread id>, as in its "
+        "URL), instead of `tradepit ask`'s (TRADEPIT_ACCOUNT_ID, paper-default).",
     ),
 ]
 BROKERS = ("paper", "alpaca")
@@ -89,9 +89,13 @@ def open_broker(
 
 
 def _run_account(store: Any, run_id: str) -> str:
-    """The paper account of agent run `run_id` (`tradepit run` trades `paper-<run>`)."""
+    """The paper account of agent run `run_id` (`tradepit run` trades `paper-<run>`), or a
+    web chat's own account (`chat-<thread id>`) when it has one."""
     from tradepit.storage import RunKind
 
+    # the prefix of `chat_ui.session.account_for` (not imported: it loads the whole agent)
+    if run_id.startswith("chat-") and store.load_ledger(run_id) is not None:
+        return run_id
     run = store.get_run(run_id)
     if run is None or run.kind != RunKind.CYCLE:
         runs = [r.id for r in store.list_runs(RunKind.CYCLE)][-10:]

@@ -222,6 +222,13 @@ def test_broker_commands_show_a_runs_paper_account(tmp_path, monkeypatch):
     assert cli("orders", "--status", "all").stdout.strip() == "No orders."  # the chat's
     unknown = cli("positions", "--run", "nope")
     assert unknown.exit_code == 1 and f"no agent run 'nope' (see: {run_id})" in unknown.stderr
+    # a web chat trades its own account (chat-<thread id>); the CLI could not show it
+    monkeypatch.setenv("TRADEPIT_ACCOUNT_ID", "chat-t1")
+    assert cli("ask", "buy 5 MSFT").exit_code == 0
+    monkeypatch.delenv("TRADEPIT_ACCOUNT_ID")
+    chat = json.loads(cli("positions", "--run", "chat-t1", "--json").stdout)
+    assert [(p["symbol"], float(p["qty"])) for p in chat] == [("MSFT", 5.0)]
+    assert cli("positions", "--run", "chat-none").exit_code == 1
 
 
 def test_the_kill_switch_does_not_load_the_agent(tmp_path):
