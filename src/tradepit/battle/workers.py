@@ -134,7 +134,7 @@ class ProcessGroup:
     def _expect(self, kind: str) -> Any:
         try:
             message = self._conn.recv()
-        except EOFError as e:
+        except (EOFError, ConnectionResetError) as e:  # a killed worker: either, by timing
             self.process.join(timeout=5)  # its exit code, when it is going
             raise WorkerError(f"{self.process.name} exited ({self.process.exitcode})") from e
         if message[0] == "error":
@@ -144,7 +144,11 @@ class ProcessGroup:
         return message[1] if len(message) > 1 else None
 
     def send(self, n: int, when: pd.Timestamp, snapshot: Any | None) -> None:
-        self._conn.send(("tick", n, when, snapshot))
+        try:
+            self._conn.send(("tick", n, when, snapshot))
+        except (BrokenPipeError, ConnectionResetError) as e:
+            self.process.join(timeout=5)
+            raise WorkerError(f"{self.process.name} exited ({self.process.exitcode})") from e
 
     def receive(self) -> list[Standing]:
         return self._expect("ok")

@@ -110,3 +110,24 @@ def test_a_worker_dies_with_its_killed_parent(tmp_path, state):
         parent.kill()
         if worker is not None and not gone(worker, 0):
             os.kill(worker, signal.SIGKILL)
+
+
+def test_a_killed_worker_is_a_worker_error_however_the_pipe_breaks(tmp_path):
+    """Killed with a message it had not read yet, a worker leaves a reset connection, not
+    an EOF: the battle failed with 'Connection reset by peer' instead of being stopped."""
+    from tradepit.battle.workers import WorkerError
+
+    store = Store.from_url(f"sqlite:///{tmp_path / 'w.db'}")
+    group = ProcessGroup(store, lambda s: Idle(30), "w1")
+    try:
+        group.send(0, None, None)
+        group.send(1, None, None)  # unread while it sleeps in tick 0
+        time.sleep(0.2)
+        os.kill(group.process.pid, signal.SIGKILL)
+        with pytest.raises(WorkerError, match="exited"):
+            group.receive()
+        with pytest.raises(WorkerError, match="exited"):
+            group.send(2, None, None)
+    finally:
+        group.close()
+        store.close()
