@@ -14,6 +14,18 @@ def default_home() -> Path:
     return Path.home() / ".tradepit"
 
 
+PROVIDER_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "anthropic": ("anthropic_api_key", ("ANTHROPIC_API_KEY",)),
+    "openai": ("openai_api_key", ("OPENAI_API_KEY",)),
+    "xai": ("xai_api_key", ("XAI_API_KEY",)),
+    "deepseek": ("deepseek_api_key", ("DEEPSEEK_API_KEY",)),
+    "gemini": ("gemini_api_key", ("GEMINI_API_KEY", "GOOGLE_API_KEY")),
+    "dashscope": ("dashscope_api_key", ("DASHSCOPE_API_KEY",)),
+}
+"""litellm provider -> (the Settings field of its key, the provider's own variables, which
+litellm reads when it is given no key)."""
+
+
 class Settings(BaseSettings):
     """All configuration. Environment variables use the `TRADEPIT_` prefix."""
 
@@ -67,6 +79,15 @@ class Settings(BaseSettings):
     dashscope_api_key: SecretStr | None = None
     llm_api_key: SecretStr | None = None
     """Key for the server at `llm_base_url` (local servers usually need none)."""
+
+    def provider_key(self, provider: str) -> tuple[SecretStr | None, bool]:
+        """(our key of the litellm `provider`, whether it has any key: ours or its own
+        variable, which litellm reads). (None, True) for a provider without a key of ours."""
+        if provider not in PROVIDER_KEYS:
+            return None, True
+        field, native = PROVIDER_KEYS[provider]
+        key = getattr(self, field)
+        return key, key is not None or any(os.environ.get(name) for name in native)
     checkpoint_url: str | None = None
     """LangGraph checkpoints: a PostgreSQL URL, or a SQLite file under `home` when unset
     (a PostgreSQL `database_url` is used when this is unset)."""

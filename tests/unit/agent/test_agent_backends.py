@@ -73,17 +73,23 @@ def test_a_model_spec_that_cannot_work_is_refused_at_start(spec: str, match: str
     assert "SECRET" not in str(caught.value)
 
 
-def test_a_provider_model_without_a_key_is_refused_at_start():
+def test_a_provider_model_without_a_key_is_refused_at_start(monkeypatch):
     """It failed every cycle after four retries, as an InternalServerError naming
     OPENAI_API_KEY; the provider's own variable is still honoured (litellm reads it)."""
+    from tradepit.config import PROVIDER_KEYS
+
+    for _, native in PROVIDER_KEYS.values():
+        for name in native:
+            monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError, match="set TRADEPIT_OPENAI_API_KEY"):
-        LiteLLMBackend.from_settings("gpt-4o", Settings(), environ={})
+        LiteLLMBackend.from_settings("gpt-4o", Settings())
     with pytest.raises(ConfigError, match="set TRADEPIT_ANTHROPIC_API_KEY"):
-        LiteLLMBackend.from_settings("anthropic/claude-sonnet-4-6", Settings(), environ={})
-    native = LiteLLMBackend.from_settings("gpt-4o", Settings(), environ={"OPENAI_API_KEY": "k"})
+        LiteLLMBackend.from_settings("anthropic/claude-sonnet-4-6", Settings())
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    native = LiteLLMBackend.from_settings("gpt-4o", Settings())
     assert native._api_key is None
-    google = {"GOOGLE_API_KEY": "k"}
-    assert LiteLLMBackend.from_settings("gemini/gemini-2.0-flash", Settings(), environ=google)
+    monkeypatch.setenv("GOOGLE_API_KEY", "k")
+    assert LiteLLMBackend.from_settings("gemini/gemini-2.0-flash", Settings())
 
 
 def test_request_without_key_for_local_server_sends_a_placeholder():

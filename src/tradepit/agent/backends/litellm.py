@@ -12,9 +12,7 @@ the system prompt and the model answers with one JSON object (see `jsonmode`).
 from __future__ import annotations
 
 import logging
-import os
 import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -35,23 +33,6 @@ log = logging.getLogger(__name__)
 ToolMode = Literal["native", "json"]
 LOCAL_KEY = "not-needed"
 """Sent to a server at a base URL when no key is configured (local servers need none)."""
-_KEY_FIELDS = {
-    "anthropic": "anthropic_api_key",
-    "openai": "openai_api_key",
-    "xai": "xai_api_key",
-    "deepseek": "deepseek_api_key",
-    "gemini": "gemini_api_key",
-    "dashscope": "dashscope_api_key",
-}
-_NATIVE_KEYS = {
-    "anthropic": ("ANTHROPIC_API_KEY",),
-    "openai": ("OPENAI_API_KEY",),
-    "xai": ("XAI_API_KEY",),
-    "deepseek": ("DEEPSEEK_API_KEY",),
-    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    "dashscope": ("DASHSCOPE_API_KEY",),
-}
-"""The provider's own variables, which litellm reads when no key is passed."""
 _TRANSIENT = (
     "Timeout",
     "RateLimitError",
@@ -147,9 +128,7 @@ class LiteLLMBackend:
         """Masks the key in provider errors: servers echo a wrong key back in the message."""
 
     @classmethod
-    def from_settings(
-        cls, spec: str, settings: Settings, environ: Mapping[str, str] = os.environ
-    ) -> LiteLLMBackend:
+    def from_settings(cls, spec: str, settings: Settings) -> LiteLLMBackend:
         """`spec` is a litellm model string, optionally ``<model>@<base_url>``; both are
         checked here, at start, rather than failing in every cycle."""
         model, at, url = spec.partition("@")
@@ -161,7 +140,7 @@ class LiteLLMBackend:
             check_base_url(base_url)
             key = settings.llm_api_key
         else:
-            key = _provider_key(model, settings, environ)
+            key = _provider_key(model, settings)
         return cls(
             model,
             api_key=key,
@@ -278,17 +257,15 @@ class LiteLLMBackend:
         return float(prompt + completion)
 
 
-def _provider_key(model: str, settings: Settings, environ: Mapping[str, str]) -> SecretStr | None:
+def _provider_key(model: str, settings: Settings) -> SecretStr | None:
     """The key of `model`'s provider from Settings; ConfigError at start when neither it nor
     the provider's own variable is set (a missing key failed every cycle, after retries)."""
     provider = provider_of(model)
-    field = _KEY_FIELDS.get(provider)
-    if field is None:
-        return None  # a provider without a key of ours (e.g. a local one): litellm decides
-    key = getattr(settings, field, None)
-    if key is None and not any(environ.get(name) for name in _NATIVE_KEYS[provider]):
+    key, found = settings.provider_key(provider)
+    if not found:
         raise ConfigError(
-            f"{model} needs an API key: set TRADEPIT_{field.upper()} in the environment or .env"
+            f"{model} needs an API key: set TRADEPIT_{provider.upper()}_API_KEY in the "
+            "environment or .env"
         )
     return key
 
