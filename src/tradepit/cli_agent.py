@@ -45,11 +45,10 @@ def _print_reply(reply: Reply, as_json: bool) -> None:
     out.print(reply.text, style=style, markup=False, highlight=False)
 
 
-REFUSED = frozenset({"denied_by_risk", "rejected_by_broker"})
-
-
 def _mark(step: dict[str, Any]) -> str:
     """How a tool call ended: its error, an order's refusal or outcome, else ok."""
+    from tradepit.tools.place_order import REFUSED  # loaded already: a reply was made
+
     if not step.get("ok"):
         return f"[red]{step.get('error_type')}[/]"
     outcome = (step.get("output") or {}).get("outcome")

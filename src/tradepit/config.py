@@ -88,6 +88,7 @@ class Settings(BaseSettings):
         field, native = PROVIDER_KEYS[provider]
         key = getattr(self, field)
         return key, key is not None or any(os.environ.get(name) for name in native)
+
     checkpoint_url: str | None = None
     """LangGraph checkpoints: a PostgreSQL URL, or a SQLite file under `home` when unset
     (a PostgreSQL `database_url` is used when this is unset)."""

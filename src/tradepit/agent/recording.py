@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tradepit.domain.models import Decision, exact_decimal
 from tradepit.prompts import parse_decisions
 from tradepit.storage.records import ModelCallRecord, RunKind
+from tradepit.tools.place_order import REFUSED
 
 if TYPE_CHECKING:
     from tradepit.agent.backends.base import AssistantTurn
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 ORDER_TOOLS = frozenset({"place_order", "close_position", "cancel_order"})
 _PLACED = frozenset({"submitted", "filled", "duplicate"})
 _NOT_SENT = frozenset({"denied", "rejected", "failed", "rejected_by_user"})
-_REFUSED = {"denied_by_risk": "denied", "rejected_by_broker": "rejected"}
 _KINDS = {"chat": RunKind.CHAT, "cycle": RunKind.CYCLE, "battle": RunKind.BATTLE}
 
 
@@ -159,9 +159,9 @@ def step_action(step: Step) -> str:
         outcome = output.get("outcome")
         if outcome in _PLACED:
             return str((output.get("order") or {}).get("side") or "order")
-        return _REFUSED.get(str(outcome), "failed")
+        return REFUSED.get(str(outcome), "failed")
     if name == "close_position":  # also when it only canceled entries: the symbol is flat
-        return _REFUSED.get(str(output.get("outcome")), "close")
+        return REFUSED.get(str(output.get("outcome")), "close")
     return {"cancel_order": "cancel"}.get(str(name), str(name))
 
 

@@ -70,11 +70,11 @@ def tick_round(price: Decimal) -> Decimal:
     return price.quantize(price_tick(price), rounding=ROUND_HALF_UP)
 
 
-def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> OrderRequest:
+def build_request(deps: AgentDeps, args: OrderArgs) -> OrderRequest:
     """The OrderRequest for `args` (percent stops turned into prices from the expected fill
     price; stock prices on the tick: a model's 72.6223 is sent as 72.62, as a broker
-    refuses sub-penny prices). With `leg`, it carries the deterministic client_order_id of
-    (run, cycle, leg)."""
+    refuses sub-penny prices), without a client_order_id (`place_order.request_of` gives
+    it one)."""
     symbol = resolve_symbol(deps, args.symbol, trading=True)
     side = Side(args.side)
     on_tick = deps.market.get_asset(symbol).asset_class is not AssetClass.CRYPTO
@@ -93,7 +93,6 @@ def build_request(deps: AgentDeps, args: OrderArgs, leg: str | None = None) -> O
         stop_price=price(args.stop_price),
         stop_loss=price(args.stop_loss),
         take_profit=price(args.take_profit),
-        client_order_id=deps.client_order_id(symbol, leg) if leg else None,
     )
     if args.stop_loss_pct is None and args.take_profit_pct is None:
         return request

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from tradepit.domain.errors import DuplicateClientOrderIdError, OrderRejectedError
 from tradepit.domain.models import Order, OrderRequest, OrderStatus, RiskVerdict
-from tradepit.tools._common import resolve_symbol, stale_price
+from tradepit.tools._common import stale_price
 from tradepit.tools._orders import (
     OrderArgs,
     OrderToolOutput,
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 Outcome = Literal[
     "submitted", "filled", "denied_by_risk", "rejected_by_broker", "duplicate", "canceled"
 ]
+REFUSED: dict[str, str] = {"denied_by_risk": "denied", "rejected_by_broker": "rejected"}
+"""The outcomes of an order that was not sent (or not accepted), with the recorded action."""
 
 
 class PlaceOrderOutput(OrderToolOutput):
@@ -97,8 +99,9 @@ def request_of(deps: AgentDeps, args: OrderArgs) -> OrderRequest:
     """The request `args` would send, its client_order_id leg counted among the turn's
     orders (see `TurnOrders`)."""
     turn = deps.turn_orders if deps.turn_orders is not None else TurnOrders()
-    symbol = resolve_symbol(deps, args.symbol, trading=True)
-    return build_request(deps, args, leg=turn.leg(symbol, args))
+    request = build_request(deps, args)
+    cid = deps.client_order_id(request.symbol, turn.leg(request.symbol, args))
+    return request.model_copy(update={"client_order_id": cid})
 
 
 TOOL = Tool("place_order", OrderArgs, PlaceOrderOutput, place_order, places_orders=True)
