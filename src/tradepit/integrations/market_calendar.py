@@ -2,7 +2,7 @@
 
 Times in and out are UTC-aware datetimes; sessions are exchange dates. Seconds are
 floored to the minute (closes fall on whole minutes, so ordering is preserved). Dates
-outside the calendar (1990 .. about a year ahead) raise ValueError.
+outside the calendar (`market.sessions.SPAN`, 1980 .. 2035) raise ValueError.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CALENDAR = "XNYS"
-CALENDAR_START = "1990-01-01"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -36,13 +35,12 @@ def _quiet(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-@lru_cache(maxsize=4)
-@_quiet
 def calendar(name: str = CALENDAR) -> Any:
-    """The exchange_calendars calendar `name` (built once, ~0.2 s; imported lazily)."""
-    import exchange_calendars as xc
+    """The exchange_calendars calendar `name`: the one the feed and the schedules use
+    (`market.sessions`, built once per process)."""
+    from tradepit.market.sessions import SPAN, exchange_calendar
 
-    return xc.get_calendar(name, start=CALENDAR_START)
+    return exchange_calendar(name, *SPAN)
 
 
 def _minute(now: datetime) -> pd.Timestamp:
