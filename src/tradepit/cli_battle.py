@@ -509,10 +509,9 @@ def show(
     total = len(log)
     log = log[-limit:] if cycle is None else log
     blinding = record.samples[sample - 1].blinding
-    aliases = dict(blinding.aliases) if blinding is not None else {}  # real -> alias
     if as_json:
         _emit({"battle": run, "competitor": c.model_dump(), "sample": sample, "cycles": log,
-               "blind_names": {alias: real for real, alias in aliases.items()}})  # fmt: skip
+               "blind_names": blinding.real if blinding else {}})  # fmt: skip
         return
     state = "" if record.run.status.value == "completed" else f", {record.run.status.value}"
     hidden = total - len(log)
@@ -521,9 +520,8 @@ def show(
         f"[bold]{c.name}[/] in battle {run}{state}, sample {sample} "
         f"({shown if hidden else f'{len(log)} cycle(s) shown'})"
     )
-    if aliases:  # the models saw these names; they change from sample to sample
-        names = ", ".join(f"{alias} = {real}" for real, alias in aliases.items())
-        out.print(f"blind names in sample {sample}: {names}")
+    if blinding is not None:  # the models saw these names; they change from sample to sample
+        out.print(f"blind names in sample {sample}: {blinding.names()}")
     for entry in log:
         _print_cycle(entry)
 
@@ -538,9 +536,9 @@ def _no_cycle(store: Store, run_id: str, cycle: int, who: str) -> str:
 def _price(value: Any) -> str:
     """A recorded price as people read it: to its tick (`risk.price_tick`: cents from 1 up,
     without trailing zeros below 1), not the fill's full precision."""
-    from decimal import ROUND_HALF_UP, InvalidOperation
+    from decimal import InvalidOperation
 
-    from tradepit.risk import price_tick
+    from tradepit.tools._orders import tick_round
 
     try:
         price = Decimal(str(value))
@@ -548,7 +546,7 @@ def _price(value: Any) -> str:
         return str(value)
     if not price.is_finite() or price <= 0:
         return str(value)
-    text = f"{price.quantize(price_tick(price), rounding=ROUND_HALF_UP):f}"
+    text = f"{tick_round(price):f}"
     return text if price >= 1 else text.rstrip("0").rstrip(".")
 
 

@@ -64,6 +64,10 @@ class Blinding:
         """Alias -> real symbol."""
         return {v: k for k, v in self.aliases.items()}
 
+    def names(self) -> str:
+        """ "ASSET-A = SPX, ...": what the models' names stand for."""
+        return ", ".join(f"{alias} = {real}" for alias, real in self.real.items())
+
     def frame(self, symbol: str, frame: pd.DataFrame) -> pd.DataFrame:
         k = self.divisors[symbol]
         out = frame[["open", "high", "low", "close", "volume"]].copy()

@@ -146,10 +146,9 @@ def score_sample(store: Store, record: BattleRecord, sample: records.Sample) -> 
                 failures=done.failures, status=records.status(done), **metrics, **trades,
             )
         )  # fmt: skip
-    last = bench_curve.index[-1] if len(bench_curve) else None
     return SampleBoard(
         sample.sample, sample.start, sample.end, sample.ticks, tuple(rank(scores)), bench,
-        records.Recorded(len(bench_curve), last),
+        records.Recorded.of(bench_curve),
     )  # fmt: skip
 
 

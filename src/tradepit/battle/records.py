@@ -127,10 +127,15 @@ class Recorded:
     ticks: int
     last: pd.Timestamp | None
 
+    @classmethod
+    def of(cls, curve: pd.Series) -> Recorded:
+        """From the sample's buy-and-hold equity curve."""
+        return cls(len(curve), curve.index[-1] if len(curve) else None)
+
 
 def recorded(store: Store, record: BattleRecord, sample: Sample) -> Recorded:
     curve = equity_series(store, ids.benchmark_series(record.id, sample.sample), sample.blinding)
-    return Recorded(len(curve), curve.index[-1] if len(curve) else None)
+    return Recorded.of(curve)
 
 
 def complete(record: BattleRecord, done: Sequence[Recorded]) -> bool:

@@ -146,8 +146,7 @@ def battle_report(store: Store, board: Leaderboard, path: Path) -> Path:
     if config.blind:  # the names change per sample: each sample's, or its decisions are opaque
         for sample in record.samples:
             if sample.blinding is not None:
-                names = ", ".join(f"{v} = {k}" for k, v in sample.blinding.aliases.items())
-                page.note(f"Blind names (sample {sample.sample}): {names}")
+                page.note(f"Blind names (sample {sample.sample}): {sample.blinding.names()}")
     if not board.complete:
         page.note(
             f"Incomplete: this battle is {record.run.status.value}; it recorded "

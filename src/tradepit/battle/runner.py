@@ -388,8 +388,9 @@ class BattleRunner:
                 g.send(n, when, snapshot)
             standings = [row for g in groups for row in g.receive()]
             flush_all(self.store, [bench])  # no-op unless the local group is remote
-            self._done = (s, n + 1, _real_time(market, n))
-            self._report(sample, n, market, standings, value)
+            real = _real_time(market, n)
+            self._done = (s, n + 1, real)
+            self._report(sample, n, real, market, standings, value)
 
     def _snapshot(self, market: Market) -> Any | None:
         """The tick's market-only snapshot, built once for all (None: each competitor's
@@ -405,15 +406,20 @@ class BattleRunner:
             return None
 
     def _report(
-        self, sample: dict, n: int, market: Market, standings: list[Standing], value: float
+        self,
+        sample: dict,
+        n: int,
+        real: pd.Timestamp,
+        market: Market,
+        standings: list[Standing],
+        value: float,
     ) -> None:
         if self.on_tick is None:
             return
         capital = self.config.capital
         self.on_tick(
             Progress(
-                sample["sample"], len(self.plan.samples), n, len(market.ticks),
-                _real_time(market, n),
+                sample["sample"], len(self.plan.samples), n, len(market.ticks), real,
                 100 * (value / capital - 1), tuple(sorted(standings, key=lambda r: r.index)),
             )
         )  # fmt: skip

@@ -74,7 +74,7 @@ def curve_metrics(equity: pd.Series, periods_per_year: float) -> dict[str, float
         return {"return_pct": 0.0, "sharpe": 0.0, "sortino": 0.0, "max_drawdown_pct": 0.0}
     returns = np.diff(values) / values[:-1] if len(values) > 1 else np.zeros(0)
     return {
-        "return_pct": 100.0 * (values[-1] / values[0] - 1.0),
+        "return_pct": float(100.0 * (values[-1] / values[0] - 1.0)),  # not np.float64
         "sharpe": sharpe_ratio(returns, periods_per_year),
         "sortino": sortino_ratio(returns, periods_per_year),
         "max_drawdown_pct": 100.0 * float(drawdown(values).min()),

@@ -135,8 +135,7 @@ class ProcessGroup:
         try:
             message = self._conn.recv()
         except (EOFError, ConnectionResetError) as e:  # a killed worker: either, by timing
-            self.process.join(timeout=5)  # its exit code, when it is going
-            raise WorkerError(f"{self.process.name} exited ({self.process.exitcode})") from e
+            raise self._exited() from e
         if message[0] == "error":
             raise WorkerError(f"{self.process.name} failed: {message[1]}")
         if message[0] != kind:
@@ -147,8 +146,12 @@ class ProcessGroup:
         try:
             self._conn.send(("tick", n, when, snapshot))
         except (BrokenPipeError, ConnectionResetError) as e:
-            self.process.join(timeout=5)
-            raise WorkerError(f"{self.process.name} exited ({self.process.exitcode})") from e
+            raise self._exited() from e
+
+    def _exited(self) -> WorkerError:
+        """The error of a worker whose pipe broke, with its exit code when it is going."""
+        self.process.join(timeout=5)
+        return WorkerError(f"{self.process.name} exited ({self.process.exitcode})")
 
     def receive(self) -> list[Standing]:
         return self._expect("ok")
