@@ -91,10 +91,10 @@ def open_broker(
 def _run_account(store: Any, run_id: str) -> str:
     """The paper account of agent run `run_id` (`tradepit run` trades `paper-<run>`), or a
     web chat's own account (`chat-<thread id>`) when it has one."""
+    from tradepit.chat_ui import CHAT_ACCOUNT_PREFIX
     from tradepit.storage import RunKind
 
-    # the prefix of `chat_ui.session.account_for` (not imported: it loads the whole agent)
-    if run_id.startswith("chat-") and store.load_ledger(run_id) is not None:
+    if run_id.startswith(CHAT_ACCOUNT_PREFIX) and store.has_ledger(run_id):
         return run_id
     run = store.get_run(run_id)
     if run is None or run.kind != RunKind.CYCLE:

@@ -8,6 +8,8 @@ Approve / Reject actions. `tradepit chat` (see `tradepit.cli_chat`) runs `entry/
 
 from pathlib import Path
 
+CHAT_ACCOUNT_PREFIX = "chat-"
+"""Every conversation trades its own paper account: this prefix and its thread id."""
 APP_FILE = Path(__file__).parent / "entry" / "app.py"
 """The Chainlit entry module, alone in its directory: Chainlit puts that directory on
 `sys.path` while loading it, so no sibling module can shadow a top-level one."""

@@ -24,7 +24,7 @@ from tradepit.agent.service import Reply
 from tradepit.agent.streaming import Listener
 from tradepit.backtest.rerun import rerun_backtest
 from tradepit.bootstrap import App, open_app
-from tradepit.chat_ui import charts
+from tradepit.chat_ui import CHAT_ACCOUNT_PREFIX, charts
 from tradepit.chat_ui.chart_requests import ChartRequest
 from tradepit.chat_ui.locks import ThreadLock
 from tradepit.chat_ui.workdir import chat_dir
@@ -42,7 +42,7 @@ PORTFOLIO_CALLS = (
 
 
 def account_for(thread_id: str) -> str:
-    return f"chat-{thread_id}"
+    return f"{CHAT_ACCOUNT_PREFIX}{thread_id}"
 
 
 def session_id(user: str, thread_id: str) -> str:

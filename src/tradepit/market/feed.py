@@ -29,7 +29,7 @@ from tradepit.market.loaders import OHLCV, load_ohlcv, normalise_ohlcv
 from tradepit.market.resample import resample
 from tradepit.market.sessions import bar_end, complete_count
 from tradepit.market.synthetic import PREFIX, is_synthetic, synthetic_asset
-from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
+from tradepit.market.timeframe import canonical_timeframe, min_spacing, parse_timeframe
 from tradepit.market.user_assets import user_asset
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ class PointInTimeFeed:
     def _check_spacing(self, symbol: str, frame: pd.DataFrame) -> None:
         if len(frame) < 2:
             return
-        spacing = pd.Timedelta(int(np.diff(frame.index.as_unit("ns").asi8).min()), "ns")
+        spacing = min_spacing(frame)
         if spacing < self._base:
             raise MalformedDataError(
                 f"{symbol}: bars {spacing} apart overlap {self.timeframe} bars"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradepit.domain.models import Asset, AssetClass
+from tradepit.domain.models import Asset
 from tradepit.market.timeframe import (
     CRYPTO_CALENDAR,
     DAY,
@@ -19,6 +19,7 @@ from tradepit.market.timeframe import (
     annualisation_factor,
     parse_timeframe,
 )
+from tradepit.market.user_assets import asset_on
 
 PREFIX = "SYN-"
 SESSION_OPEN_UTC = pd.Timedelta(hours=14, minutes=30)
@@ -54,14 +55,7 @@ def is_synthetic(frame: pd.DataFrame) -> bool:
 
 
 def synthetic_asset(symbol: str, calendar: str = "XNYS") -> Asset:
-    crypto = calendar == CRYPTO_CALENDAR
-    return Asset(
-        symbol=synthetic_symbol(symbol),
-        name="synthetic series",
-        asset_class=AssetClass.CRYPTO if crypto else AssetClass.US_EQUITY,
-        fractionable=crypto,
-        calendar=calendar,
-    )
+    return asset_on(synthetic_symbol(symbol), calendar, name="synthetic series")
 
 
 def bar_times(

@@ -108,13 +108,14 @@ def annualisation_factor(calendar: str, timeframe: str | pd.Timedelta) -> float:
     return float(TRADING_DAYS_PER_YEAR * math.ceil(session / delta))
 
 
+def min_spacing(frame: pd.DataFrame) -> pd.Timedelta:
+    """The smallest distance between two bars of `frame` (at least 2 bars)."""
+    return pd.Timedelta(int(np.diff(frame.index.as_unit("ns").asi8).min()), "ns")
+
+
 def data_timeframe(frames: Mapping[str, pd.DataFrame]) -> str:
     """The bar duration of the data (the smallest spacing of any series)."""
-    spacing = min(
-        pd.Timedelta(int(np.diff(f.index.as_unit("ns").asi8).min()), "ns")
-        for f in frames.values()
-        if len(f) > 1
-    )
+    spacing = min(min_spacing(f) for f in frames.values() if len(f) > 1)
     for unit, name in ((pd.Timedelta(days=1), "Day"), (pd.Timedelta(hours=1), "Hour")):
         if spacing >= unit and spacing % unit == pd.Timedelta(0):
             return canonical_timeframe(f"{spacing // unit}{name}")

@@ -14,11 +14,19 @@ def user_asset(symbol: str, frame: pd.DataFrame, calendar: str | None = None) ->
     Sundays, else XNYS."""
     if calendar is None:
         calendar = CRYPTO_CALENDAR if "/" in symbol or trades_sundays(frame) else "XNYS"
-    if calendar == CRYPTO_CALENDAR:
-        return Asset(
-            symbol=symbol, asset_class=AssetClass.CRYPTO, fractionable=True, calendar=calendar
-        )
-    return Asset(symbol=symbol, calendar=calendar)
+    return asset_on(symbol, calendar)
+
+
+def asset_on(symbol: str, calendar: str, name: str = "") -> Asset:
+    """An asset trading on `calendar`: crypto (fractionable) on 24/7, else a US equity."""
+    crypto = calendar == CRYPTO_CALENDAR
+    return Asset(
+        symbol=symbol,
+        name=name,
+        asset_class=AssetClass.CRYPTO if crypto else AssetClass.US_EQUITY,
+        fractionable=crypto,
+        calendar=calendar,
+    )
 
 
 def trades_sundays(frame: pd.DataFrame) -> bool:

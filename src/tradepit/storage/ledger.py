@@ -52,6 +52,11 @@ def save_ledger(
     insert_missing(session, FillRow.__table__, fills, keys=["account_id", "id"])
 
 
+def has_ledger(session: Session, account_id: str) -> bool:
+    """Whether the account has a saved snapshot (without loading it)."""
+    return session.get(AccountRow, account_id) is not None
+
+
 def load_ledger(session: Session, account_id: str) -> LedgerSnapshot | None:
     """The saved snapshot: orders in first-saved order, legs nested, positions by symbol."""
     account = session.get(AccountRow, account_id)

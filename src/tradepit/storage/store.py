@@ -154,6 +154,10 @@ class Store:
         finally:
             lease.release()
 
+    def has_ledger(self, account_id: str) -> bool:
+        with self.read() as session:
+            return ledger.has_ledger(session, account_id)
+
     def load_ledger(self, account_id: str) -> LedgerSnapshot | None:
         with self.read() as session:
             return ledger.load_ledger(session, account_id)
