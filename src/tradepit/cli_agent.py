@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -259,25 +259,26 @@ def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float)
 def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
     """Run the loop with stop handlers (and notifications when asked for); a paper ledger
     is saved with its last marks when the loop ends."""
-    from tradepit.agent.loop import RunLoop, install_stop_handlers
+    from tradepit.agent.loop import RunLoop
     from tradepit.agent.schedule import LivePacer
     from tradepit.broker import PaperBroker
+    from tradepit.stop_signals import StopSignals
 
-    stop = threading.Event()
-    restore = install_stop_handlers(stop)
     publisher, observers = _observers(app, plan, o.notify)
     try:
-        pacer = LivePacer(app.clock, stop) if plan.live else None
-        loop = RunLoop(
-            plan, app.service, app.clock, app.feed, app.broker, app.store, stop, _on_cycle,
-            pacer=pacer, fills=fills, account_id=app.account_id, observers=observers,
-        )  # fmt: skip
-        result = loop.run()
+        ending = "stop requested (signal {number}): finishing the current cycle"
+        with StopSignals(ending, at_once=[signal.SIGINT]) as signals:
+            stop = signals.event
+            pacer = LivePacer(app.clock, stop) if plan.live else None
+            loop = RunLoop(
+                plan, app.service, app.clock, app.feed, app.broker, app.store, stop, _on_cycle,
+                pacer=pacer, fills=fills, account_id=app.account_id, observers=observers,
+            )  # fmt: skip
+            result = loop.run()
         if isinstance(app.broker, PaperBroker):
             app.broker.save()
         return result
     finally:
-        restore()
         if publisher is not None:
             publisher.close()
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import re
-import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -250,27 +249,6 @@ def _enough(plan: LoopPlan, result: LoopResult) -> bool:
     if plan.once and result.cycles >= 1:
         return True
     return plan.max_cycles is not None and result.cycles >= plan.max_cycles
-
-
-def install_stop_handlers(stop: threading.Event) -> Callable[[], None]:
-    """SIGINT/SIGTERM set `stop` (the loop ends after the current cycle); a second SIGINT
-    interrupts at once. Returns a function restoring the previous handlers."""
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handler(signum: int, _frame: object) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        log.warning("stop requested (signal %d): finishing the current cycle", signum)
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-
-    def restore() -> None:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-    return restore
 
 
 def replay_window(
