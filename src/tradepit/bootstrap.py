@@ -39,6 +39,7 @@ from tradepit.memory import namespaces
 from tradepit.risk import RiskGate, RiskLimits
 from tradepit.storage import Store
 from tradepit.storage.engine import parse_url
+from tradepit.storage.lease import POLL_S
 from tradepit.tools.registry import default_tools
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def _setup_alone(conn: Any, saver: Any) -> None:
     the holder's CREATE INDEX CONCURRENTLY, which waits for every open transaction."""
     take = "SELECT pg_try_advisory_lock(%s) AS taken"
     while not conn.execute(take, (CHECKPOINT_SETUP_LOCK,)).fetchone()["taken"]:
-        time.sleep(0.05)
+        time.sleep(POLL_S)
     try:
         saver.setup()
     finally:

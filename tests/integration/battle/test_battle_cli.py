@@ -83,15 +83,10 @@ def test_battle_errors_are_one_line(home):
 def test_a_crypto_pair_from_a_file_trades_around_the_clock_in_fractions(home):
     """BTC/USD from --data was an XNYS stock: weekends skipped, and every order of a coin
     above the cash per order rejected as a fractional quantity (0 trades all battle)."""
-    import numpy as np
-    import pandas as pd
+    from tests.coin_data import write_coin_csv
 
-    when = pd.date_range("2021-03-01", periods=40, freq="D")
-    close = 40_000 * np.exp(np.cumsum(np.random.default_rng(3).normal(0, 0.02, len(when))))
-    frame = pd.DataFrame({"Date": when, "Open": close, "High": close * 1.01,
-                          "Low": close * 0.99, "Close": close, "Volume": 10})  # fmt: skip
     path = home / "btc.csv"
-    frame.to_csv(path, index=False)
+    write_coin_csv(path, days=40, seed=3)
     result = run(
         "battle", "--models", "rules:buy_and_hold", "--symbols", "BTC/USD", "--data",
         f"BTC/USD={path}", "--start", "2021-03-05", "--end", "2021-04-05", "--json",

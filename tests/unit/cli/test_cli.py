@@ -240,14 +240,10 @@ def test_backtest_on_hourly_bars_runs_at_their_timeframe(tmp_path):
 def test_backtest_on_data_that_trades_sundays_is_24_7_and_fractional(tmp_path):
     """Crypto data was an XNYS stock: annualised over 252 days and in whole units, so a
     coin above the cash could never be bought. `--calendar` says otherwise."""
-    import numpy as np
+    from tests.coin_data import write_coin_csv
 
-    when = pd.date_range("2021-03-01", periods=120, freq="D")
-    close = 40_000 * np.exp(np.cumsum(np.random.default_rng(2).normal(0, 0.02, len(when))))
-    frame = pd.DataFrame({"Date": when, "Open": close, "High": close * 1.01,
-                          "Low": close * 0.99, "Close": close, "Volume": 10})  # fmt: skip
     path = tmp_path / "btc.csv"
-    frame.to_csv(path, index=False)
+    when = write_coin_csv(path, days=120, seed=2)
     coin = json.loads(run("backtest", "--strategy", "buy_and_hold", "--data", str(path),
                           "--json").stdout)  # fmt: skip
     assert coin["trades"] == 1
