@@ -15,7 +15,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tradepit.cli_common import Cash, check_cash, cli_errors
+from tradepit.cli_common import (
+    Cash,
+    Commission,
+    CommissionPerShare,
+    SlippageBps,
+    backtest_config,
+    cli_errors,
+)
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
 app = typer.Typer(
@@ -172,11 +179,9 @@ def backtest(
     start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD).")] = None,
     cash: Cash = 10_000.0,
-    commission: Annotated[
-        float, typer.Option(help="Fraction of notional per fill (0.001 = 0.1%).")
-    ] = 0.0,
-    commission_per_share: float = 0.0,
-    slippage_bps: float = 0.0,
+    commission: Commission = 0.0,
+    commission_per_share: CommissionPerShare = 0.0,
+    slippage_bps: SlippageBps = 0.0,
     fractional: bool = False,
     calendar: Annotated[
         str | None,
@@ -191,22 +196,18 @@ def backtest(
 ) -> None:
     """Backtest a strategy through the paper broker (event path). Crypto (24/7) data trades
     fractional quantities."""
-    from tradepit.backtest.event import BacktestConfig, run_backtest
-    from tradepit.market.timeframe import data_timeframe
+    from tradepit.backtest.event import run_backtest
     from tradepit.strategies import build_params, get_strategy, parse_param_pairs
 
     with _errors():
         strat = get_strategy(strategy)
         params = build_params(strat, parse_param_pairs(param or []))
         bars, asset = _load(symbol, data, start, end, calendar=calendar)
-        config = BacktestConfig(
-            cash=check_cash(cash),
-            commission_pct=commission,
-            commission_per_share=commission_per_share,
-            slippage_bps=slippage_bps,
+        config = backtest_config(
+            bars, asset, cash=cash, commission=commission,
+            commission_per_share=commission_per_share, slippage_bps=slippage_bps,
             fractional=fractional or asset.fractionable,
-            timeframe=data_timeframe({asset.symbol: bars}),
-        )
+        )  # fmt: skip
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
             result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)
         if report is not None:

@@ -13,12 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from tradepit.cli_common import Cash, check_cash
+from tradepit.cli_common import Cash, Commission, CommissionPerShare, SlippageBps, backtest_config
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from tradepit.backtest.event import BacktestConfig
     from tradepit.backtest.optimize import OptimizeResult
     from tradepit.backtest.walkforward import WalkForwardResult
 
@@ -41,26 +38,12 @@ MinTrades = Annotated[int, typer.Option(help="Trials with fewer round trips do n
 Fixed = Annotated[
     list[str] | None, typer.Option("--param", help="Hold a parameter fixed: name=value.")
 ]
-Commission = Annotated[float, typer.Option(help="Fraction of notional per fill (0.001 = 0.1%).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 STORAGE_HELP = (
     "Optuna storage URL; SQLite under the home directory when unset. "
     "With PostgreSQL several processes work on one study."
 )
 Report = Annotated[Path | None, typer.Option(help="Write a self-contained HTML report here.")]
-
-
-def _config(
-    cash: float, commission: float, slippage_bps: float, bars: pd.DataFrame
-) -> BacktestConfig:
-    """The backtest settings, at the bars' own timeframe (returns are annualised by it)."""
-    from tradepit.backtest.event import BacktestConfig
-    from tradepit.market.timeframe import data_timeframe
-
-    return BacktestConfig(
-        cash=check_cash(cash), commission_pct=commission, slippage_bps=slippage_bps,
-        timeframe=data_timeframe({"bars": bars}),
-    )  # fmt: skip
 
 
 def _spec(objective: str, mdd_weight: float, min_trades: int):
@@ -85,7 +68,8 @@ def optimize(
     end: End = None,
     cash: Cash = 10_000.0,
     commission: Commission = 0.0,
-    slippage_bps: float = 0.0,
+    commission_per_share: CommissionPerShare = 0.0,
+    slippage_bps: SlippageBps = 0.0,
     save: Annotated[
         bool, typer.Option(help="Write the best parameters to the strategy config file.")
     ] = True,
@@ -109,7 +93,10 @@ def optimize(
         fixed = parse_param_pairs(param or [])
         bars, asset = base._load(symbol, data, start, end)
         url = storage or default_storage_url(settings.home)
-        config = _config(cash, commission, slippage_bps, bars)
+        config = backtest_config(
+            bars, asset, cash=cash, commission=commission,
+            commission_per_share=commission_per_share, slippage_bps=slippage_bps,
+        )  # fmt: skip
         with base._progress(f"tuning {strat.name} on {asset.symbol}", True) as progress:
             result = run_optimize(
                 strat, bars, asset.symbol, trials=trials, spec=spec, storage=url,
@@ -214,7 +201,8 @@ def walkforward(
     end: End = None,
     cash: Cash = 10_000.0,
     commission: Commission = 0.0,
-    slippage_bps: float = 0.0,
+    commission_per_share: CommissionPerShare = 0.0,
+    slippage_bps: SlippageBps = 0.0,
     as_json: Json = False,
     report: Report = None,
 ) -> None:
@@ -230,12 +218,16 @@ def walkforward(
         strat = get_strategy(strategy)
         spec = _spec(objective, mdd_weight, min_trades)
         bars, asset = base._load(symbol, data, start, end)
+        config = backtest_config(
+            bars, asset, cash=cash, commission=commission,
+            commission_per_share=commission_per_share, slippage_bps=slippage_bps,
+        )  # fmt: skip
         with base._progress(f"walk-forward {strat.name} on {asset.symbol}", True) as progress:
             result = walk_forward(
                 strat, bars, asset.symbol, train=train, test=test, step=step,
                 anchored=anchored, trials=trials, spec=spec, seed=seed,
                 fixed=parse_param_pairs(param or []),
-                config=_config(cash, commission, slippage_bps, bars), asset=asset,
+                config=config, asset=asset,
                 overfit_ratio=overfit_ratio, progress=progress,
             )  # fmt: skip
         payload = result.to_dict()

@@ -106,3 +106,28 @@ def test_backtest_report_option(tmp_path):
     assert result.exit_code == 0, result.output
     json.loads(result.stdout)  # stdout stays one JSON document
     assert report.is_file() and "SMA 10" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["backtest", "optimize", "walkforward"])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--commission", "-0.01", "--commission must be greater than or equal to 0, not -0.01"),
+        ("--commission", "nan", "--commission must be a finite number, not nan"),
+        ("--commission", "2", "--commission must be less than or equal to 0.1, not 2.0"),
+        ("--slippage-bps", "-5", "--slippage-bps must be greater than or equal to 0, not -5.0"),
+        ("--slippage-bps", "nan", "--slippage-bps must be a finite number"),
+        ("--commission-per-share", "-1", "--commission-per-share must be greater than or equal"),
+    ],
+)
+def test_costs_are_refused_by_option_name_before_anything_runs(
+    home, command, option, value, message
+):
+    """optimize took --commission -0.01, reported +2,850% and saved the params."""
+    args = [command, "--strategy", "sma_cross", *SPX_2010S, option, value]
+    result = runner.invoke(main_app, [*args, "--trials", "2"] if command != "backtest" else args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split()) and "Traceback" not in result.output
+    assert "commission_pct" not in result.stderr and "slippage_bps" not in result.stderr
+    assert load_strategy_config(home, "sma_cross", "SPX") is None
+    assert not (home / "optuna.db").exists()
