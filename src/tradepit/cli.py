@@ -16,9 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tradepit.cli_common import (
+    Calendar,
     Cash,
     Commission,
     CommissionPerShare,
+    Fractional,
     SlippageBps,
     backtest_config,
     cli_errors,
@@ -182,20 +184,15 @@ def backtest(
     commission: Commission = 0.0,
     commission_per_share: CommissionPerShare = 0.0,
     slippage_bps: SlippageBps = 0.0,
-    fractional: bool = False,
-    calendar: Annotated[
-        str | None,
-        typer.Option(
-            help="--data's exchange calendar (XNYS, 24/7); default: 24/7 if it trades on Sundays"
-        ),
-    ] = None,
+    fractional: Fractional = None,
+    calendar: Calendar = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
 ) -> None:
     """Backtest a strategy through the paper broker (event path). Crypto (24/7) data trades
-    fractional quantities."""
+    fractional quantities unless --no-fractional."""
     from tradepit.backtest.event import run_backtest
     from tradepit.strategies import build_params, get_strategy, parse_param_pairs
 
@@ -206,7 +203,7 @@ def backtest(
         config = backtest_config(
             bars, asset, cash=cash, commission=commission,
             commission_per_share=commission_per_share, slippage_bps=slippage_bps,
-            fractional=fractional or asset.fractionable,
+            fractional=fractional,
         )  # fmt: skip
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
             result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)

@@ -28,6 +28,19 @@ CommissionPerShare = Annotated[float, typer.Option(help="Commission per unit tra
 SlippageBps = Annotated[
     float, typer.Option(help="Slippage against the trader per fill, in basis points (<= 1000).")
 ]
+Fractional = Annotated[
+    bool | None,
+    typer.Option(
+        "--fractional/--no-fractional",
+        help="Trade fractional quantities; default: when the asset is fractionable (crypto).",
+    ),
+]
+Calendar = Annotated[
+    str | None,
+    typer.Option(
+        help="--data's exchange calendar (XNYS, 24/7); default: 24/7 if it trades on Sundays"
+    ),
+]
 COST_OPTIONS = {
     "cash": "--cash",
     "commission_pct": "--commission",
@@ -52,10 +65,12 @@ def backtest_config(
     commission: float = 0.0,
     commission_per_share: float = 0.0,
     slippage_bps: float = 0.0,
-    fractional: bool = False,
+    fractional: bool | None = None,
 ) -> BacktestConfig:
     """The settings of backtest, optimize and walkforward, validated by BacktestConfig and
-    refused by option name (ValueError); returns are annualised at the bars' timeframe."""
+    refused by option name (ValueError). Fractional quantities when the asset trades them
+    (crypto), unless `fractional` says otherwise; returns are annualised at the bars'
+    timeframe."""
     from tradepit.backtest.event import BacktestConfig
     from tradepit.market.timeframe import data_timeframe
 
@@ -65,7 +80,7 @@ def backtest_config(
             commission_pct=commission,
             commission_per_share=commission_per_share,
             slippage_bps=slippage_bps,
-            fractional=fractional,
+            fractional=asset.fractionable if fractional is None else fractional,
             timeframe=data_timeframe({asset.symbol: bars}),
         )
     except ValidationError as e:

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from tradepit.cli_common import Cash, Commission, CommissionPerShare, SlippageBps, backtest_config
+from tradepit.cli_common import (
+    Calendar,
+    Cash,
+    Commission,
+    CommissionPerShare,
+    Fractional,
+    SlippageBps,
+    backtest_config,
+)
 
 if TYPE_CHECKING:
     from tradepit.backtest.optimize import OptimizeResult
@@ -70,6 +78,8 @@ def optimize(
     commission: Commission = 0.0,
     commission_per_share: CommissionPerShare = 0.0,
     slippage_bps: SlippageBps = 0.0,
+    fractional: Fractional = None,
+    calendar: Calendar = None,
     save: Annotated[
         bool, typer.Option(help="Write the best parameters to the strategy config file.")
     ] = True,
@@ -91,11 +101,12 @@ def optimize(
         strat = get_strategy(strategy)
         spec = _spec(objective, mdd_weight, min_trades)
         fixed = parse_param_pairs(param or [])
-        bars, asset = base._load(symbol, data, start, end)
+        bars, asset = base._load(symbol, data, start, end, calendar=calendar)
         url = storage or default_storage_url(settings.home)
         config = backtest_config(
             bars, asset, cash=cash, commission=commission,
             commission_per_share=commission_per_share, slippage_bps=slippage_bps,
+            fractional=fractional,
         )  # fmt: skip
         with base._progress(f"tuning {strat.name} on {asset.symbol}", True) as progress:
             result = run_optimize(
@@ -203,6 +214,8 @@ def walkforward(
     commission: Commission = 0.0,
     commission_per_share: CommissionPerShare = 0.0,
     slippage_bps: SlippageBps = 0.0,
+    fractional: Fractional = None,
+    calendar: Calendar = None,
     as_json: Json = False,
     report: Report = None,
 ) -> None:
@@ -217,10 +230,11 @@ def walkforward(
     with base._errors():
         strat = get_strategy(strategy)
         spec = _spec(objective, mdd_weight, min_trades)
-        bars, asset = base._load(symbol, data, start, end)
+        bars, asset = base._load(symbol, data, start, end, calendar=calendar)
         config = backtest_config(
             bars, asset, cash=cash, commission=commission,
             commission_per_share=commission_per_share, slippage_bps=slippage_bps,
+            fractional=fractional,
         )  # fmt: skip
         with base._progress(f"walk-forward {strat.name} on {asset.symbol}", True) as progress:
             result = walk_forward(

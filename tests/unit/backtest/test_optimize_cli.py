@@ -131,3 +131,48 @@ def test_costs_are_refused_by_option_name_before_anything_runs(
     assert "commission_pct" not in result.stderr and "slippage_bps" not in result.stderr
     assert load_strategy_config(home, "sma_cross", "SPX") is None
     assert not (home / "optuna.db").exists()
+
+
+def test_tuning_on_crypto_trades_fractions_like_backtest(home, tmp_path):
+    """optimize and walkforward traded whole coins (~40,000 each, 10,000 cash): every trial
+    0 trades, while backtest traded fractions."""
+    from tests.coin_data import write_coin_csv
+
+    path = tmp_path / "coin.csv"
+    write_coin_csv(path, days=400, seed=3)
+    data = ["--strategy", "sma_cross", "--data", str(path)]
+    tuned = runner.invoke(
+        main_app, ["optimize", *data, "--trials", "6", "--seed", "1", "--min-trades", "1",
+                   "--no-save", "--json"],
+    )  # fmt: skip
+    assert tuned.exit_code == 0, tuned.output
+    best = json.loads(tuned.stdout)
+    assert best["best_metrics"]["trades"] >= 1
+    params = [f"--param={k}={v}" for k, v in best["best_params"].items()]
+    again = runner.invoke(main_app, ["backtest", *data, *params, "--json"])
+    assert json.loads(again.stdout)["return_pct"] == pytest.approx(
+        best["best_metrics"]["return_pct"]
+    )
+    walk = runner.invoke(
+        main_app, ["walkforward", *data, "--train", "200", "--test", "100", "--trials", "3",
+                   "--min-trades", "1", "--json"],
+    )  # fmt: skip
+    assert walk.exit_code == 0, walk.output
+    assert json.loads(walk.stdout)["oos"]["trades"] > 0
+    whole = runner.invoke(
+        main_app, ["optimize", *data, "--trials", "3", "--min-trades", "1", "--no-save",
+                   "--no-fractional", "--storage", "sqlite://"],
+    )  # fmt: skip
+    assert whole.exit_code == 1 and "reached 1 trades" in " ".join(whole.stderr.split())
+
+
+def test_backtest_no_fractional_wins_on_crypto(tmp_path):
+    """`fractional or asset.fractionable` traded fractions despite --no-fractional."""
+    from tests.coin_data import write_coin_csv
+
+    path = tmp_path / "coin.csv"
+    write_coin_csv(path, days=120, seed=2)
+    args = ["backtest", "--strategy", "buy_and_hold", "--data", str(path), "--json"]
+    assert json.loads(runner.invoke(main_app, args).stdout)["trades"] == 1
+    whole = runner.invoke(main_app, [*args, "--no-fractional"])
+    assert whole.exit_code == 0 and json.loads(whole.stdout)["trades"] == 0
