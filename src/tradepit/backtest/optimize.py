@@ -49,6 +49,7 @@ __all__ = [
     "open_study",
     "optimize",
     "search_space",
+    "settings_meta",
     "storage_for",
 ]
 
@@ -131,8 +132,8 @@ def open_study(
     meta: Mapping[str, Any] | None = None,
 ) -> optuna.Study:
     """Create or join the study `name`. A study made for another strategy, symbol, data
-    range, objective or fixed parameters (its `meta` differs) raises ConfigError instead
-    of mixing trials."""
+    range, objective, fixed parameters, cash or costs (its `meta` differs) raises
+    ConfigError instead of mixing trials."""
     sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
     study = optuna.create_study(
         study_name=name,
@@ -146,7 +147,10 @@ def open_study(
     clashes = {k: (existing[k], v) for k, v in meta.items() if k in existing and existing[k] != v}
     if clashes:
         detail = ", ".join(f"{k}: study has {a!r}, asked {b!r}" for k, (a, b) in clashes.items())
-        raise ConfigError(f"study {name!r} was made for something else ({detail})")
+        raise ConfigError(
+            f"study {name!r} was made for something else ({detail}); "
+            "use another study name or the same settings"
+        )
     for key, value in meta.items():
         if key not in existing:
             study.set_user_attr(key, value)
@@ -282,6 +286,8 @@ def optimize(
     if trials < 1:
         raise ValueError("trials must be >= 1")
     spec = spec or ObjectiveSpec()
+    config = config or BacktestConfig()
+    asset = asset or Asset(symbol=symbol)
     fixed = dict(fixed or {})
     if not search_space(strategy, fixed):
         raise StrategyError(f"{strategy.name} has no tunable parameters")
@@ -294,6 +300,7 @@ def optimize(
         "min_trades": spec.min_trades,
         "fixed": {k: str(v) for k, v in sorted(fixed.items())},
         "data": f"{bars.index[0].isoformat()}..{bars.index[-1].isoformat()} ({len(bars)} bars)",
+        **settings_meta(config, asset),
     }
     study = open_study(name, storage, seed=seed, meta=meta)
     objective = make_objective(
@@ -310,6 +317,21 @@ def optimize(
     log.info("study %s on %s: %d trials", name, redact(storage), trials)
     study.optimize(objective, n_trials=trials, callbacks=[tick], catch=())
     return _result(study, name, storage, strategy, symbol, spec, fixed, done)
+
+
+def settings_meta(config: BacktestConfig, asset: Asset) -> dict[str, Any]:
+    """What a trial's score depends on besides its parameters and the data: cash, costs,
+    sizing and the calendar its returns are annualised by (part of a study's identity)."""
+    return {
+        "cash": config.cash,
+        "commission": config.commission_pct,
+        "commission_per_share": config.commission_per_share,
+        "slippage_bps": config.slippage_bps,
+        "size": config.size,
+        "fractional": config.fractional,
+        "close_at_end": config.close_at_end,
+        "calendar": asset.calendar,
+    }
 
 
 def _result(study, name, storage, strategy, symbol, spec, fixed, ran) -> OptimizeResult:

@@ -219,3 +219,25 @@ def test_asset_and_costs_reach_the_backtest(spx):
     assert all(a.params == b.params for a, b in pairs)  # same seed: same random start-up samples
     assert costly.trials[0].metrics["return_pct"] < free.trials[0].metrics["return_pct"]
     assert math.isfinite(costly.best_value)
+
+
+@pytest.mark.parametrize(
+    ("changed", "key"),
+    [
+        ({"config": BacktestConfig(cash=50_000)}, "cash"),
+        ({"config": BacktestConfig(commission_pct=0.01)}, "commission"),
+        ({"config": BacktestConfig(commission_per_share=0.005)}, "commission_per_share"),
+        ({"config": BacktestConfig(slippage_bps=5)}, "slippage_bps"),
+        ({"config": BacktestConfig(fractional=True)}, "fractional"),
+        ({"asset": bundled_asset("SPX").model_copy(update={"calendar": "24/7"})}, "calendar"),
+    ],
+)
+def test_joining_a_study_with_other_cash_or_costs_is_refused(spx, changed, key):
+    """A second run with other costs joined the study and reported the first run's best."""
+    storage = optuna.storages.InMemoryStorage()
+    run = dict(spec=ObjectiveSpec(min_trades=1), storage=storage, study_name="s", trials=2)
+    strategy = get_strategy("sma_cross")
+    optimize(strategy, spx, "SPX", seed=1, asset=bundled_asset("SPX"), **run)
+    with pytest.raises(ConfigError, match=f"{key}: study has .*use another study name"):
+        optimize(strategy, spx, "SPX", seed=2, **{"asset": bundled_asset("SPX"), **changed}, **run)
+    assert len(optuna.load_study(study_name="s", storage=storage).trials) == 2
