@@ -67,17 +67,26 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] 
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _timestamp(text: str | None, name: str) -> pd.Timestamp | None:
+def _timestamp(text: str | None, name: str, day_end: bool = False) -> pd.Timestamp | None:
+    """`--<name>` as a UTC time (a naive one is UTC). With `day_end`, a date without a time
+    means the end of that day, so an --end date includes all of that day's bars."""
     if text is None:
         return None
     try:
-        return (
-            pd.Timestamp(text).tz_localize("UTC")
-            if pd.Timestamp(text).tz is None
-            else pd.Timestamp(text)
-        )
+        stamp = pd.Timestamp(text)
     except (ValueError, TypeError):
-        raise ValueError(f"--{name} {text!r} is not a date (use YYYY-MM-DD)") from None
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise ValueError(f"--{name} {text!r} is not a date (use YYYY-MM-DD)")
+    stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp
+    if day_end and _date_only(text, stamp):
+        stamp += pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return stamp
+
+
+def _date_only(text: str, stamp: pd.Timestamp) -> bool:
+    """Whether `text` gives a day without a time of day (``2021-03-05``, not ``...T00:00``)."""
+    return ":" not in text and stamp == stamp.normalize()
 
 
 def _load(
@@ -89,8 +98,9 @@ def _load(
     calendar: str | None = None,
 ):
     """Bars and asset from a bundled symbol or a user file, clipped to start..end (`end` is
-    given as the option `--<end_name>`). A file's asset trades on `calendar`, by default
-    24/7 when its data has Sunday sessions (crypto), else XNYS (`user_asset`)."""
+    given as the option `--<end_name>`; a date alone means that whole day). A file's asset
+    trades on `calendar`, by default 24/7 when its data has Sunday sessions (crypto), else
+    XNYS (`user_asset`)."""
     from tradepit.market.feed import HistoricalSource
     from tradepit.market.loaders import load_ohlcv
 
@@ -105,7 +115,7 @@ def _load(
         source = HistoricalSource.bundled([symbol.upper()])  # refuses close-only symbols
         (name,) = source.symbols()
         bars, asset = source.frame(name), source.asset(name)
-    lo, hi = _timestamp(start, "start"), _timestamp(end, end_name)
+    lo, hi = _timestamp(start, "start"), _timestamp(end, end_name, day_end=True)
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"--start {start} is after --{end_name} {end}")
     clipped = bars.loc[lo:hi] if lo is not None or hi is not None else bars

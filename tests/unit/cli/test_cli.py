@@ -304,3 +304,32 @@ def test_account_commands_show_a_held_account_read_only(tmp_path, monkeypatch):
         assert [(p["symbol"], p["qty"]) for p in json.loads(result.stdout)] == [("MSFT", "3")]
         with open_broker(Settings()) as broker, pytest.raises(StoreError, match="read-only"):
             broker.save()
+
+
+def _hourly_csv(path, days: int = 5):
+    import numpy as np
+
+    when = pd.date_range("2021-01-01", periods=24 * days, freq="h")
+    close = 30_000 + np.cumsum(np.random.default_rng(4).normal(0, 50, len(when)))
+    frame = pd.DataFrame({"Datetime": when, "Open": close, "High": close + 30,
+                          "Low": close - 30, "Close": close, "Volume": 10})  # fmt: skip
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_date_only_end_includes_that_whole_day_of_intraday_bars(tmp_path):
+    """--end 2021-01-03 stopped at 00:00 of that day: one bar for a one-day range."""
+    from tradepit.cli import _load
+
+    path = _hourly_csv(tmp_path / "coin1h.csv")
+    one_day, _ = _load(None, path, "2021-01-03", "2021-01-03")
+    assert len(one_day) == 24
+    assert (one_day.index[0], one_day.index[-1]) == (
+        pd.Timestamp("2021-01-03 00:00", tz="UTC"),
+        pd.Timestamp("2021-01-03 23:00", tz="UTC"),
+    )
+    until_noon, _ = _load(None, path, "2021-01-03", "2021-01-03 12:00")
+    assert until_noon.index[-1] == pd.Timestamp("2021-01-03 12:00", tz="UTC")
+    result = run("backtest", "--strategy", "buy_and_hold", "--data", str(path),
+                 "--start", "2021-01-02", "--end", "2021-01-04", "--json")  # fmt: skip
+    assert json.loads(result.stdout)["end"] == "2021-01-04T23:00:00+00:00"
