@@ -162,15 +162,21 @@ def data_show(
 def indicators(
     symbol: str,
     at: Annotated[
-        str | None, typer.Option(help="Point in time (YYYY-MM-DD); latest if unset.")
+        str | None, typer.Option(help="A day (YYYY-MM-DD): values at its close; latest if unset.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Indicator values for SYMBOL as known at the close of --at (no later bar is used)."""
+    """Indicator values for SYMBOL as known at the close of --at (no later bar is used).
+    --at is a day, not a time: a daily bar is only known once its session has closed."""
     from tradepit.cli_render import indicators_table
     from tradepit.indicators.latest import latest_values
 
     with _errors():
+        if at is not None and not _date_only(at, _timestamp(at, "at")):
+            raise ValueError(
+                f"--at {at!r} has a time of day; give the day (YYYY-MM-DD): the values are "
+                "those known at its close"
+            )
         bars, _ = _load(symbol, None, None, at, end_name="at")
         last = bars.index[-1]
         if at is not None and pd.Timestamp(at, tz=last.tz) - last > pd.Timedelta(days=7):

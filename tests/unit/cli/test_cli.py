@@ -333,3 +333,13 @@ def test_a_date_only_end_includes_that_whole_day_of_intraday_bars(tmp_path):
     result = run("backtest", "--strategy", "buy_and_hold", "--data", str(path),
                  "--start", "2021-01-02", "--end", "2021-01-04", "--json")  # fmt: skip
     assert json.loads(result.stdout)["end"] == "2021-01-04T23:00:00+00:00"
+
+
+@pytest.mark.parametrize("at", ["2015-06-30T23:59:59-05:00", "2015-06-30 10:00"])
+def test_indicators_at_refuses_a_time_of_day(at):
+    """The first gave July 1's close (04:59 UTC on July 1 took that day's bar), the second
+    June 30's close at 10:00, before it happened. A daily bar is known at its close: --at is
+    a day."""
+    result = runner.invoke(app, ["indicators", "SPX", "--at", at, "--json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "has a time of day; give the day (YYYY-MM-DD)" in " ".join(result.stderr.split())
