@@ -241,3 +241,24 @@ def test_joining_a_study_with_other_cash_or_costs_is_refused(spx, changed, key):
     with pytest.raises(ConfigError, match=f"{key}: study has .*use another study name"):
         optimize(strategy, spx, "SPX", seed=2, **{"asset": bundled_asset("SPX"), **changed}, **run)
     assert len(optuna.load_study(study_name="s", storage=storage).trials) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "invalid"),
+    [
+        ("ema_rsi", lambda p: p["fast"] >= p["slow"]),
+        ("rsi_divergence", lambda p: p["lookback"] <= p["pivot"]),
+    ],
+)
+def test_samples_a_strategy_cannot_trade_are_pruned_as_invalid(spx, name, invalid):
+    """Like sma_cross's fast >= slow: the params model refuses them, the trial is pruned."""
+    fixed = {"lookback": 10} if name == "rsi_divergence" else {}  # pivot 2..20: half invalid
+    result = optimize(
+        get_strategy(name), spx, "SPX", trials=25, seed=4, fixed=fixed,
+        spec=ObjectiveSpec(min_trades=0),
+    )  # fmt: skip
+    params = [({**fixed, **t.params}, t.pruned) for t in result.trials]
+    assert any(invalid(p) for p, _ in params), "the sampler reached the invalid region"
+    for p, pruned in params:
+        assert (pruned == "invalid_params") == invalid(p)
+    assert not invalid(result.best_params)
