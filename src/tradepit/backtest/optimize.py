@@ -1,7 +1,8 @@
 """Optuna tuning of a strategy's parameters on one series, scored by the vector engine.
 
 Each trial samples the strategy's typed parameter space (`strategies.param_space`: int
-and float ranges; parameters given in `fixed` are held). A sample that the params model
+and float ranges; parameters given in `fixed` are held, and refused before any trial when
+no trial could use them: `check_fixed`). A sample that the params model
 rejects (e.g. ``fast >= slow``), or that an indicator refuses at compute time, is pruned
 with ``user_attrs["pruned"] = "invalid_params"``; a backtest with fewer than ``min_trades``
 round trips is pruned with ``"min_trades"``. Pruned trials are never the best. Sampler:
@@ -25,11 +26,13 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from typing import Any
 
 import optuna
 import pandas as pd
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -45,6 +48,7 @@ from tradepit.strategies import ParamRange, Strategy, build_params, param_space
 __all__ = [
     "OptimizeResult",
     "TrialRecord",
+    "check_fixed",
     "default_storage_url",
     "open_study",
     "optimize",
@@ -112,6 +116,38 @@ def search_space(strategy: Strategy, fixed: Mapping[str, Any] | None = None) -> 
     if unknown:
         raise StrategyError(f"{strategy.name} has no parameter(s) {', '.join(sorted(unknown))}")
     return [r for r in param_space(strategy.Params) if r.name not in fixed]
+
+
+def check_fixed(strategy: Strategy, fixed: Mapping[str, Any]) -> list[ParamRange]:
+    """The ranges left to tune, after refusing fixed values no trial could use (StrategyError,
+    before any trial runs): a value its field refuses (type, range), fixed values that no
+    default or end of the free ranges completes into valid parameters (sma_cross fast=100
+    slow=50), or nothing left to tune."""
+    ranges = search_space(strategy, fixed)
+    if not ranges:
+        tunable = [r.name for r in param_space(strategy.Params)]
+        if tunable:
+            raise StrategyError(
+                f"every tunable parameter of {strategy.name} is fixed "
+                f"({', '.join(tunable)}): nothing to tune"
+            )
+        raise StrategyError(f"{strategy.name} has no tunable parameters")
+    try:
+        build_params(strategy, dict(fixed))
+        return ranges
+    except StrategyError as e:
+        refused = e
+    cause = refused.__cause__
+    if isinstance(cause, ValidationError) and any(x["loc"] for x in cause.errors()):
+        raise refused  # a field refuses its fixed value (the defaults are valid)
+    names = [r.name for r in ranges]
+    for values in product(*[(r.low, r.default, r.high) for r in ranges]):
+        try:
+            build_params(strategy, {**fixed, **dict(zip(names, values, strict=True))})
+            return ranges
+        except StrategyError:
+            continue
+    raise refused
 
 
 def _suggest(trial: optuna.Trial, ranges: list[ParamRange]) -> dict[str, Any]:
@@ -289,8 +325,7 @@ def optimize(
     config = config or BacktestConfig()
     asset = asset or Asset(symbol=symbol)
     fixed = dict(fixed or {})
-    if not search_space(strategy, fixed):
-        raise StrategyError(f"{strategy.name} has no tunable parameters")
+    check_fixed(strategy, fixed)
     name = study_name or f"{strategy.name}-{symbol}-{spec.name}"
     meta = {
         "strategy": strategy.name,

@@ -76,13 +76,19 @@ def test_optimize_without_a_counted_trial_fails_clearly(app, home):
         (["--objective", "calmar"], 2, "objective must be one of"),
         (["--strategy", "nope"], 1, "unknown strategy"),
         (["--param", "bogus=1"], 1, "no parameter"),
+        (["--param", "fast=200"], 1, "bad parameters for sma_cross: fast: Input should be"),
+        (["--param", "fast=abc"], 1, "bad parameters for sma_cross: fast: Input should be"),
+        (["--strategy", "supertrend", "--param", "multiplier=50"], 1, "multiplier: Input"),
+        (["--param", "fast=5", "--param", "slow=20"], 1, "fixed (fast, slow): nothing to tune"),
     ],
 )
-def test_optimize_bad_input_is_one_clear_line(app, home, extra, code, message):
-    args = ["optimize", "--strategy", "sma_cross", "--symbol", "SPX", "--trials", "1"]
+@pytest.mark.parametrize("command", ["optimize", "walkforward"])
+def test_optimize_bad_input_is_one_clear_line(app, home, extra, code, message, command):
+    args = [command, "--strategy", "sma_cross", "--symbol", "SPX", "--trials", "1"]
     result = runner.invoke(app, [*args, *extra])
     assert result.exit_code == code
-    assert message in result.stderr and "Traceback" not in result.output
+    assert message in " ".join(result.stderr.split()) and "Traceback" not in result.output
+    assert "reached" not in result.stderr  # refused before tuning, not after every trial
 
 
 def test_walkforward_json_and_report(app, home, tmp_path):
