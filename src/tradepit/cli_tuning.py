@@ -102,6 +102,8 @@ def optimize(
         spec = _spec(objective, mdd_weight, min_trades)
         fixed = parse_param_pairs(param or [])
         bars, asset = base._load(symbol, data, start, end, calendar=calendar)
+        if save:
+            _save_target(settings.home, strat.name, asset.symbol)
         url = storage or default_storage_url(settings.home)
         config = backtest_config(
             bars, asset, cash=cash, commission=commission,
@@ -132,6 +134,18 @@ def optimize(
     for key in ("config_path", "report"):
         if key in payload:
             base.out.print(f"{key.replace('_', ' ')}: {payload[key]}")
+
+
+def _save_target(home: Path, strategy: str, symbol: str) -> Path:
+    """Where `--save` writes, checked before tuning so that a name that cannot be a file
+    name loses no work (ConfigError)."""
+    from tradepit.backtest.strategy_config import strategy_config_path
+    from tradepit.domain.errors import ConfigError
+
+    try:
+        return strategy_config_path(home, strategy, symbol)
+    except ConfigError as e:
+        raise ConfigError(f"{e}: rename the data file or use --no-save") from None
 
 
 def _save(home: Path, result: OptimizeResult) -> Path:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import optuna
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -182,3 +183,21 @@ def test_backtest_no_fractional_wins_on_crypto(tmp_path):
     assert json.loads(runner.invoke(main_app, args).stdout)["trades"] == 1
     whole = runner.invoke(main_app, [*args, "--no-fractional"])
     assert whole.exit_code == 0 and json.loads(whole.stdout)["trades"] == 0
+
+
+def test_a_symbol_that_cannot_be_saved_is_refused_before_tuning(app, home, tmp_path, monkeypatch):
+    """optimize --data 'my prices.csv' tuned every trial, then failed on save."""
+    import tradepit.backtest.optimize as tuning
+
+    path = tmp_path / "my prices.csv"
+    pd.DataFrame(
+        {"Date": pd.bdate_range("2021-01-01", periods=60), "Open": 10.0, "High": 11.0,
+         "Low": 9.0, "Close": 10.5, "Volume": 1},
+    ).to_csv(path, index=False)  # fmt: skip
+    monkeypatch.setattr(tuning, "open_study", lambda *a, **k: pytest.fail("tuning started"))
+    args = ["optimize", "--strategy", "sma_cross", "--data", str(path), "--trials", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    message = " ".join(result.stderr.split())
+    assert "symbol 'MY PRICES' cannot be used in a file name: rename the data file or use " \
+        "--no-save" in message  # fmt: skip
