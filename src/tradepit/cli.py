@@ -24,6 +24,7 @@ from tradepit.cli_common import (
     SlippageBps,
     backtest_config,
     cli_errors,
+    warn_if_cash_buys_nothing,
 )
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
@@ -115,6 +116,10 @@ def _load(
         source = HistoricalSource.bundled([symbol.upper()])  # refuses close-only symbols
         (name,) = source.symbols()
         bars, asset = source.frame(name), source.asset(name)
+        if calendar is not None and calendar != asset.calendar:
+            raise ValueError(
+                f"--calendar is for --data files: bundled {name} trades on {asset.calendar}"
+            )
     lo, hi = _timestamp(start, "start"), _timestamp(end, end_name, day_end=True)
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"--start {start} is after --{end_name} {end}")
@@ -221,6 +226,7 @@ def backtest(
             commission_per_share=commission_per_share, slippage_bps=slippage_bps,
             fractional=fractional,
         )  # fmt: skip
+        warn_if_cash_buys_nothing(config, bars, asset.symbol)
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
             result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)
         if report is not None:

@@ -98,6 +98,19 @@ def _options_message(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def warn_if_cash_buys_nothing(config: BacktestConfig, bars: pd.DataFrame, symbol: str) -> None:
+    """A warning line when whole units are traded and the cash cannot buy one at the first
+    close, so that a run of 0 trades says why."""
+    price = float(bars["close"].iloc[0])
+    unit = config.unit_cost(price)
+    if not config.fractional and config.cash * config.size < unit:
+        err.print(
+            f"[yellow]warning:[/] --cash {config.cash:,.2f} buys no whole unit of {symbol} "
+            f"at its first close ({unit:,.2f} with costs): entries are skipped while a unit "
+            "costs more than the cash; raise --cash or use --fractional"
+        )
+
+
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Turn expected errors into one red line and exit code 1 (2 for usage errors)."""

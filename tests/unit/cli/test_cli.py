@@ -343,3 +343,32 @@ def test_indicators_at_refuses_a_time_of_day(at):
     result = runner.invoke(app, ["indicators", "SPX", "--at", at, "--json"])
     assert result.exit_code == 2 and result.stdout == ""
     assert "has a time of day; give the day (YYYY-MM-DD)" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["backtest", "optimize", "walkforward"])
+def test_cash_below_one_unit_warns_instead_of_a_silent_zero_trade_run(
+    command, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    args = [command, "--strategy", "sma_cross", "--symbol", "SPX", "--start", "2014-01-01"]
+    extra = {
+        "backtest": [],
+        "optimize": ["--trials", "1", "--no-save", "--storage", "sqlite://"],
+        "walkforward": ["--trials", "1", "--train", "300", "--test", "100"],
+    }[command]
+    result = runner.invoke(app, [*args, *extra, "--cash", "10", "--json"])
+    warning = " ".join(result.stderr.split())
+    assert "warning: --cash 10.00 buys no whole unit of SPX at its first close" in warning
+    assert "use --fractional" in warning
+    enough = runner.invoke(app, ["backtest", *args[1:], "--cash", "10", "--fractional", "--json"])
+    assert enough.exit_code == 0 and "warning" not in enough.stderr
+    assert json.loads(enough.stdout)["trades"] > 0
+
+
+def test_calendar_is_refused_for_a_bundled_symbol():
+    """--calendar 24/7 with --symbol SPX was silently ignored."""
+    for command in ("backtest", "optimize", "walkforward"):
+        args = [command, "--strategy", "sma_cross", "--symbol", "SPX", "--calendar", "24/7"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2
+        assert "--calendar is for --data files: bundled SPX trades on XNYS" in result.stderr
