@@ -26,7 +26,7 @@ from tradepit.cli_common import (
 
 if TYPE_CHECKING:
     from tradepit.backtest.optimize import OptimizeResult
-    from tradepit.backtest.walkforward import WalkForwardResult
+    from tradepit.backtest.walkforward import WalkForwardResult, WindowResult
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +275,12 @@ def walkforward(
         f"mean IS Sharpe {result.mean_is_sharpe:.3f}, mean OOS Sharpe "
         f"{result.mean_oos_sharpe:.3f}, OOS return {_text(result.oos_metrics['return_pct'])}%)"
     )
+    untuned = sum(not w.tuned for w in result.windows)
+    if untuned:
+        base.out.print(
+            f"[yellow]{untuned} of {len(result.windows)} windows not tuned[/]: no trial reached "
+            f"--min-trades {min_trades}; they ran with the default (or --param) values"
+        )
     if "report" in payload:
         base.out.print(f"report: {payload['report']}")
 
@@ -291,9 +297,14 @@ def _walkforward_table(result: WalkForwardResult) -> Table:
             _text(w.is_metrics["sharpe"]),
             _text(w.oos_metrics["sharpe"]),
             _text(w.oos_metrics["return_pct"]),
-            "[red]overfit[/]" if w.overfit else "",
+            ", ".join(_window_flags(w)),
         )
     return table
+
+
+def _window_flags(w: WindowResult) -> list[str]:
+    flags = [] if w.tuned else ["[yellow]not tuned[/]"]
+    return [*flags, "[red]overfit[/]"] if w.overfit else flags
 
 
 def register(app: typer.Typer) -> None:

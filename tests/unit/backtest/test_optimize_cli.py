@@ -201,3 +201,16 @@ def test_a_symbol_that_cannot_be_saved_is_refused_before_tuning(app, home, tmp_p
     message = " ".join(result.stderr.split())
     assert "symbol 'MY PRICES' cannot be used in a file name: rename the data file or use " \
         "--no-save" in message  # fmt: skip
+
+
+def test_walkforward_text_shows_windows_that_were_not_tuned(app, home):
+    """Only the JSON said `tuned: false`; the table looked tuned."""
+    args = ["walkforward", "--strategy", "sma_cross", *SPX_2010S, "--train", "300"]
+    args += ["--test", "300", "--trials", "2", "--min-trades", "100000"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    windows = (1258 - 300) // 300
+    assert result.stdout.count("not tuned") == windows + 1  # each row, and the summary
+    assert f"{windows} of {windows} windows not tuned: no trial reached --min-trades 100000" in (
+        " ".join(result.stdout.split())
+    )
