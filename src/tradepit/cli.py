@@ -54,7 +54,9 @@ _errors = cli_errors
 
 @contextmanager
 def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled:
+    """A transient progress bar on a terminal's stderr; nothing elsewhere (rich prints a
+    blank line when it stops on a pipe or file, before any error that follows)."""
+    if not enabled or not err.is_interactive:
         yield None
         return
     columns = (

@@ -92,6 +92,20 @@ def test_optimize_bad_input_is_one_clear_line(app, home, extra, code, message, c
     assert "reached" not in result.stderr  # refused before tuning, not after every trial
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["optimize", "--min-trades", "100000", "--storage", "sqlite://"], "error: no trial"),
+        (["walkforward", "--train", "5000"], "error: 1258 bars are too few"),
+    ],
+)
+def test_an_error_after_the_progress_bar_has_no_blank_line_before_it(app, home, extra, message):
+    command, *rest = extra
+    args = [command, "--strategy", "sma_cross", *SPX_2010S, "--trials", "1", *rest]
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0 and result.stderr.startswith(message)
+
+
 def test_walkforward_json_and_report(app, home, tmp_path):
     report = tmp_path / "wf.html"
     args = ["walkforward", "--strategy", "sma_cross", *SPX_2010S, "--train", "300"]
