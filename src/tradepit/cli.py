@@ -15,7 +15,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tradepit.cli_common import Cash, check_cash, cli_errors
+from tradepit.cli_common import (
+    Calendar,
+    Cash,
+    Commission,
+    CommissionPerShare,
+    Fractional,
+    SlippageBps,
+    backtest_config,
+    cli_errors,
+    warn_if_cash_buys_nothing,
+)
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
 app = typer.Typer(
@@ -44,7 +54,9 @@ _errors = cli_errors
 
 @contextmanager
 def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled:
+    """A transient progress bar on a terminal's stderr; nothing elsewhere (rich prints a
+    blank line when it stops on a pipe or file, before any error that follows)."""
+    if not enabled or not err.is_interactive:
         yield None
         return
     columns = (
@@ -58,17 +70,26 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] 
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _timestamp(text: str | None, name: str) -> pd.Timestamp | None:
+def _timestamp(text: str | None, name: str, day_end: bool = False) -> pd.Timestamp | None:
+    """`--<name>` as a UTC time (a naive one is UTC). With `day_end`, a date without a time
+    means the end of that day, so an --end date includes all of that day's bars."""
     if text is None:
         return None
     try:
-        return (
-            pd.Timestamp(text).tz_localize("UTC")
-            if pd.Timestamp(text).tz is None
-            else pd.Timestamp(text)
-        )
+        stamp = pd.Timestamp(text)
     except (ValueError, TypeError):
-        raise ValueError(f"--{name} {text!r} is not a date (use YYYY-MM-DD)") from None
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise ValueError(f"--{name} {text!r} is not a date (use YYYY-MM-DD)")
+    stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp
+    if day_end and _date_only(text, stamp):
+        stamp += pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return stamp
+
+
+def _date_only(text: str, stamp: pd.Timestamp) -> bool:
+    """Whether `text` gives a day without a time of day (``2021-03-05``, not ``...T00:00``)."""
+    return ":" not in text and stamp == stamp.normalize()
 
 
 def _load(
@@ -80,8 +101,9 @@ def _load(
     calendar: str | None = None,
 ):
     """Bars and asset from a bundled symbol or a user file, clipped to start..end (`end` is
-    given as the option `--<end_name>`). A file's asset trades on `calendar`, by default
-    24/7 when its data has Sunday sessions (crypto), else XNYS (`user_asset`)."""
+    given as the option `--<end_name>`; a date alone means that whole day). A file's asset
+    trades on `calendar`, by default 24/7 when its data has Sunday sessions (crypto), else
+    XNYS (`user_asset`)."""
     from tradepit.market.feed import HistoricalSource
     from tradepit.market.loaders import load_ohlcv
 
@@ -96,7 +118,11 @@ def _load(
         source = HistoricalSource.bundled([symbol.upper()])  # refuses close-only symbols
         (name,) = source.symbols()
         bars, asset = source.frame(name), source.asset(name)
-    lo, hi = _timestamp(start, "start"), _timestamp(end, end_name)
+        if calendar is not None and calendar != asset.calendar:
+            raise ValueError(
+                f"--calendar is for --data files: bundled {name} trades on {asset.calendar}"
+            )
+    lo, hi = _timestamp(start, "start"), _timestamp(end, end_name, day_end=True)
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"--start {start} is after --{end_name} {end}")
     clipped = bars.loc[lo:hi] if lo is not None or hi is not None else bars
@@ -143,15 +169,21 @@ def data_show(
 def indicators(
     symbol: str,
     at: Annotated[
-        str | None, typer.Option(help="Point in time (YYYY-MM-DD); latest if unset.")
+        str | None, typer.Option(help="A day (YYYY-MM-DD): values at its close; latest if unset.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Indicator values for SYMBOL as known at the close of --at (no later bar is used)."""
+    """Indicator values for SYMBOL as known at the close of --at (no later bar is used).
+    --at is a day, not a time: a daily bar is only known once its session has closed."""
     from tradepit.cli_render import indicators_table
     from tradepit.indicators.latest import latest_values
 
     with _errors():
+        if at is not None and not _date_only(at, _timestamp(at, "at")):
+            raise ValueError(
+                f"--at {at!r} has a time of day; give the day (YYYY-MM-DD): the values are "
+                "those known at its close"
+            )
         bars, _ = _load(symbol, None, None, at, end_name="at")
         last = bars.index[-1]
         if at is not None and pd.Timestamp(at, tz=last.tz) - last > pd.Timedelta(days=7):
@@ -172,41 +204,31 @@ def backtest(
     start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD).")] = None,
     cash: Cash = 10_000.0,
-    commission: Annotated[
-        float, typer.Option(help="Fraction of notional per fill (0.001 = 0.1%).")
-    ] = 0.0,
-    commission_per_share: float = 0.0,
-    slippage_bps: float = 0.0,
-    fractional: bool = False,
-    calendar: Annotated[
-        str | None,
-        typer.Option(
-            help="--data's exchange calendar (XNYS, 24/7); default: 24/7 if it trades on Sundays"
-        ),
-    ] = None,
+    commission: Commission = 0.0,
+    commission_per_share: CommissionPerShare = 0.0,
+    slippage_bps: SlippageBps = 0.0,
+    fractional: Fractional = None,
+    calendar: Calendar = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
 ) -> None:
     """Backtest a strategy through the paper broker (event path). Crypto (24/7) data trades
-    fractional quantities."""
-    from tradepit.backtest.event import BacktestConfig, run_backtest
-    from tradepit.market.timeframe import data_timeframe
+    fractional quantities unless --no-fractional."""
+    from tradepit.backtest.event import run_backtest
     from tradepit.strategies import build_params, get_strategy, parse_param_pairs
 
     with _errors():
         strat = get_strategy(strategy)
         params = build_params(strat, parse_param_pairs(param or []))
         bars, asset = _load(symbol, data, start, end, calendar=calendar)
-        config = BacktestConfig(
-            cash=check_cash(cash),
-            commission_pct=commission,
-            commission_per_share=commission_per_share,
-            slippage_bps=slippage_bps,
-            fractional=fractional or asset.fractionable,
-            timeframe=data_timeframe({asset.symbol: bars}),
-        )
+        config = backtest_config(
+            bars, asset, cash=cash, commission=commission,
+            commission_per_share=commission_per_share, slippage_bps=slippage_bps,
+            fractional=fractional,
+        )  # fmt: skip
+        warn_if_cash_buys_nothing(config, bars, asset.symbol)
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
             result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)
         if report is not None:

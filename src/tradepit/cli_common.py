@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -13,8 +13,41 @@ from rich.console import Console
 from tradepit.config import Settings
 from tradepit.domain.errors import TradepitError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tradepit.backtest.event import BacktestConfig
+    from tradepit.domain.models import Asset
+
 err = Console(stderr=True)
 Cash = Annotated[float, typer.Option(help="Starting cash (above 0).")]
+Commission = Annotated[
+    float, typer.Option(help="Fraction of notional per fill (0.001 = 0.1%), at most 0.1.")
+]
+CommissionPerShare = Annotated[float, typer.Option(help="Commission per unit traded, per fill.")]
+SlippageBps = Annotated[
+    float, typer.Option(help="Slippage against the trader per fill, in basis points (<= 1000).")
+]
+Fractional = Annotated[
+    bool | None,
+    typer.Option(
+        "--fractional/--no-fractional",
+        help="Trade fractional quantities; default: when the asset is fractionable (crypto).",
+    ),
+]
+Calendar = Annotated[
+    str | None,
+    typer.Option(
+        help="--data's exchange calendar (XNYS, 24/7); default: 24/7 if it trades on Sundays"
+    ),
+]
+COST_OPTIONS = {
+    "cash": "--cash",
+    "commission_pct": "--commission",
+    "commission_per_share": "--commission-per-share",
+    "slippage_bps": "--slippage-bps",
+}
+"""BacktestConfig's fields by the option that sets them (errors name the option)."""
 
 
 def check_cash(cash: float) -> float:
@@ -22,6 +55,60 @@ def check_cash(cash: float) -> float:
     if not cash > 0:
         raise ValueError(f"--cash must be above 0, not {cash:g}")
     return cash
+
+
+def backtest_config(
+    bars: pd.DataFrame,
+    asset: Asset,
+    *,
+    cash: float,
+    commission: float = 0.0,
+    commission_per_share: float = 0.0,
+    slippage_bps: float = 0.0,
+    fractional: bool | None = None,
+) -> BacktestConfig:
+    """The settings of backtest, optimize and walkforward, validated by BacktestConfig and
+    refused by option name (ValueError). Fractional quantities when the asset trades them
+    (crypto), unless `fractional` says otherwise; returns are annualised at the bars'
+    timeframe."""
+    from tradepit.backtest.event import BacktestConfig
+    from tradepit.market.timeframe import data_timeframe
+
+    try:
+        return BacktestConfig(
+            cash=check_cash(cash),
+            commission_pct=commission,
+            commission_per_share=commission_per_share,
+            slippage_bps=slippage_bps,
+            fractional=asset.fractionable if fractional is None else fractional,
+            timeframe=data_timeframe({asset.symbol: bars}),
+        )
+    except ValidationError as e:
+        raise ValueError(_options_message(e)) from None
+
+
+def _options_message(error: ValidationError) -> str:
+    """``--commission must be less than or equal to 0.1, not 2; ...``"""
+    parts = []
+    for item in error.errors(include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else ""
+        option = COST_OPTIONS.get(field, field)
+        rule = str(item["msg"]).replace("Input should be", "must be", 1)
+        parts.append(f"{option} {rule}, not {item['input']!r}")
+    return "; ".join(parts)
+
+
+def warn_if_cash_buys_nothing(config: BacktestConfig, bars: pd.DataFrame, symbol: str) -> None:
+    """A warning line when whole units are traded and the cash cannot buy one at the first
+    close, so that a run of 0 trades says why."""
+    price = float(bars["close"].iloc[0])
+    unit = config.unit_cost(price)
+    if not config.fractional and config.cash * config.size < unit:
+        err.print(
+            f"[yellow]warning:[/] --cash {config.cash:,.2f} buys no whole unit of {symbol} "
+            f"at its first close ({unit:,.2f} with costs): entries are skipped while a unit "
+            "costs more than the cash; raise --cash or use --fractional"
+        )
 
 
 @contextmanager

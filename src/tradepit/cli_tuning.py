@@ -13,14 +13,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from tradepit.cli_common import Cash, check_cash
+from tradepit.cli_common import (
+    Calendar,
+    Cash,
+    Commission,
+    CommissionPerShare,
+    Fractional,
+    SlippageBps,
+    backtest_config,
+    warn_if_cash_buys_nothing,
+)
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from tradepit.backtest.event import BacktestConfig
     from tradepit.backtest.optimize import OptimizeResult
-    from tradepit.backtest.walkforward import WalkForwardResult
+    from tradepit.backtest.walkforward import WalkForwardResult, WindowResult
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +47,12 @@ MinTrades = Annotated[int, typer.Option(help="Trials with fewer round trips do n
 Fixed = Annotated[
     list[str] | None, typer.Option("--param", help="Hold a parameter fixed: name=value.")
 ]
-Commission = Annotated[float, typer.Option(help="Fraction of notional per fill (0.001 = 0.1%).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 STORAGE_HELP = (
     "Optuna storage URL; SQLite under the home directory when unset. "
     "With PostgreSQL several processes work on one study."
 )
 Report = Annotated[Path | None, typer.Option(help="Write a self-contained HTML report here.")]
-
-
-def _config(
-    cash: float, commission: float, slippage_bps: float, bars: pd.DataFrame
-) -> BacktestConfig:
-    """The backtest settings, at the bars' own timeframe (returns are annualised by it)."""
-    from tradepit.backtest.event import BacktestConfig
-    from tradepit.market.timeframe import data_timeframe
-
-    return BacktestConfig(
-        cash=check_cash(cash), commission_pct=commission, slippage_bps=slippage_bps,
-        timeframe=data_timeframe({"bars": bars}),
-    )  # fmt: skip
 
 
 def _spec(objective: str, mdd_weight: float, min_trades: int):
@@ -85,7 +77,10 @@ def optimize(
     end: End = None,
     cash: Cash = 10_000.0,
     commission: Commission = 0.0,
-    slippage_bps: float = 0.0,
+    commission_per_share: CommissionPerShare = 0.0,
+    slippage_bps: SlippageBps = 0.0,
+    fractional: Fractional = None,
+    calendar: Calendar = None,
     save: Annotated[
         bool, typer.Option(help="Write the best parameters to the strategy config file.")
     ] = True,
@@ -107,9 +102,16 @@ def optimize(
         strat = get_strategy(strategy)
         spec = _spec(objective, mdd_weight, min_trades)
         fixed = parse_param_pairs(param or [])
-        bars, asset = base._load(symbol, data, start, end)
+        bars, asset = base._load(symbol, data, start, end, calendar=calendar)
+        if save:
+            _save_target(settings.home, strat.name, asset.symbol)
         url = storage or default_storage_url(settings.home)
-        config = _config(cash, commission, slippage_bps, bars)
+        config = backtest_config(
+            bars, asset, cash=cash, commission=commission,
+            commission_per_share=commission_per_share, slippage_bps=slippage_bps,
+            fractional=fractional,
+        )  # fmt: skip
+        warn_if_cash_buys_nothing(config, bars, asset.symbol)
         with base._progress(f"tuning {strat.name} on {asset.symbol}", True) as progress:
             result = run_optimize(
                 strat, bars, asset.symbol, trials=trials, spec=spec, storage=url,
@@ -134,6 +136,18 @@ def optimize(
     for key in ("config_path", "report"):
         if key in payload:
             base.out.print(f"{key.replace('_', ' ')}: {payload[key]}")
+
+
+def _save_target(home: Path, strategy: str, symbol: str) -> Path:
+    """Where `--save` writes, checked before tuning so that a name that cannot be a file
+    name loses no work (ConfigError)."""
+    from tradepit.backtest.strategy_config import strategy_config_path
+    from tradepit.domain.errors import ConfigError
+
+    try:
+        return strategy_config_path(home, strategy, symbol)
+    except ConfigError as e:
+        raise ConfigError(f"{e}: rename the data file or use --no-save") from None
 
 
 def _save(home: Path, result: OptimizeResult) -> Path:
@@ -214,7 +228,10 @@ def walkforward(
     end: End = None,
     cash: Cash = 10_000.0,
     commission: Commission = 0.0,
-    slippage_bps: float = 0.0,
+    commission_per_share: CommissionPerShare = 0.0,
+    slippage_bps: SlippageBps = 0.0,
+    fractional: Fractional = None,
+    calendar: Calendar = None,
     as_json: Json = False,
     report: Report = None,
 ) -> None:
@@ -229,13 +246,19 @@ def walkforward(
     with base._errors():
         strat = get_strategy(strategy)
         spec = _spec(objective, mdd_weight, min_trades)
-        bars, asset = base._load(symbol, data, start, end)
+        bars, asset = base._load(symbol, data, start, end, calendar=calendar)
+        config = backtest_config(
+            bars, asset, cash=cash, commission=commission,
+            commission_per_share=commission_per_share, slippage_bps=slippage_bps,
+            fractional=fractional,
+        )  # fmt: skip
+        warn_if_cash_buys_nothing(config, bars, asset.symbol)
         with base._progress(f"walk-forward {strat.name} on {asset.symbol}", True) as progress:
             result = walk_forward(
                 strat, bars, asset.symbol, train=train, test=test, step=step,
                 anchored=anchored, trials=trials, spec=spec, seed=seed,
                 fixed=parse_param_pairs(param or []),
-                config=_config(cash, commission, slippage_bps, bars), asset=asset,
+                config=config, asset=asset,
                 overfit_ratio=overfit_ratio, progress=progress,
             )  # fmt: skip
         payload = result.to_dict()
@@ -252,6 +275,12 @@ def walkforward(
         f"mean IS Sharpe {result.mean_is_sharpe:.3f}, mean OOS Sharpe "
         f"{result.mean_oos_sharpe:.3f}, OOS return {_text(result.oos_metrics['return_pct'])}%)"
     )
+    untuned = sum(not w.tuned for w in result.windows)
+    if untuned:
+        base.out.print(
+            f"[yellow]{untuned} of {len(result.windows)} windows not tuned[/]: no trial reached "
+            f"--min-trades {min_trades}; they ran with the default (or --param) values"
+        )
     if "report" in payload:
         base.out.print(f"report: {payload['report']}")
 
@@ -268,9 +297,14 @@ def _walkforward_table(result: WalkForwardResult) -> Table:
             _text(w.is_metrics["sharpe"]),
             _text(w.oos_metrics["sharpe"]),
             _text(w.oos_metrics["return_pct"]),
-            "[red]overfit[/]" if w.overfit else "",
+            ", ".join(_window_flags(w)),
         )
     return table
+
+
+def _window_flags(w: WindowResult) -> list[str]:
+    flags = [] if w.tuned else ["[yellow]not tuned[/]"]
+    return [*flags, "[red]overfit[/]"] if w.overfit else flags
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,8 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from tradepit.backtest.metrics import Metrics, Trade, compute_metrics
 from tradepit.backtest.trades import trades_from_fills
@@ -40,18 +42,33 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
+MAX_COMMISSION_PCT = 0.1
+"""Upper bound of ``commission_pct``: 10% of notional per fill, ten times the dearest retail
+schedule; beyond it a backtest only measures the fee (at 1 the fee equals the trade)."""
+MAX_SLIPPAGE_BPS = 1000.0
+"""Upper bound of ``slippage_bps``: 10% against the trader per fill."""
+
+
+@pydantic_dataclass(frozen=True, config=ConfigDict(allow_inf_nan=False))
 class BacktestConfig:
-    cash: float = 10_000.0
-    commission_per_share: float = 0.0
-    commission_pct: float = 0.0
+    """Settings shared by the backtest, optimize and walkforward commands, validated once
+    here (pydantic): costs are finite and not negative, cash and size above 0."""
+
+    cash: float = Field(10_000.0, gt=0)
+    commission_per_share: float = Field(0.0, ge=0)
+    commission_pct: float = Field(0.0, ge=0, le=MAX_COMMISSION_PCT)
     """Fraction of notional per fill, e.g. 0.001 = 0.1%."""
-    slippage_bps: float = 0.0
-    size: float = 1.0
+    slippage_bps: float = Field(0.0, ge=0, le=MAX_SLIPPAGE_BPS)
+    size: float = Field(1.0, gt=0)
     """Fraction of equity for a full (|target| = 1) position."""
     fractional: bool = False
     close_at_end: bool = True
     timeframe: str = "1Day"
+
+    def unit_cost(self, price: float) -> float:
+        """What one unit costs to buy at `price`, slippage and commission included."""
+        slip = 1 + self.slippage_bps / 1e4
+        return price * slip * (1 + self.commission_pct) + self.commission_per_share
 
 
 @dataclass
@@ -96,10 +113,6 @@ class _Runner:
             account_id=f"backtest-{symbol}",
         )
 
-    def unit_cost(self, price: float) -> float:
-        c = self.config
-        return price * (1 + c.slippage_bps / 1e4) * (1 + c.commission_pct) + c.commission_per_share
-
     def rebalance(self, target: float, stop: float, price: float) -> None:
         """Trade from the held position to the target's: exit, enter, or one reversing order."""
         position = self.broker.get_position(self.symbol)
@@ -123,7 +136,7 @@ class _Runner:
 
     def entry(self, target: float, stop: float, price: float) -> OrderRequest | None:
         equity = float(self.broker.get_account().equity)
-        raw = equity * abs(target) * self.config.size / self.unit_cost(price)
+        raw = equity * abs(target) * self.config.size / self.config.unit_cost(price)
         qty = math.floor(raw * 1e6) / 1e6 if self.config.fractional else math.floor(raw)
         if qty <= 0:
             log.info("target %s on %s too small to trade at %s", target, self.symbol, price)

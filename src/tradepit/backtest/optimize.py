@@ -1,7 +1,8 @@
 """Optuna tuning of a strategy's parameters on one series, scored by the vector engine.
 
 Each trial samples the strategy's typed parameter space (`strategies.param_space`: int
-and float ranges; parameters given in `fixed` are held). A sample that the params model
+and float ranges; parameters given in `fixed` are held, and refused before any trial when
+no trial could use them: `check_fixed`). A sample that the params model
 rejects (e.g. ``fast >= slow``), or that an indicator refuses at compute time, is pruned
 with ``user_attrs["pruned"] = "invalid_params"``; a backtest with fewer than ``min_trades``
 round trips is pruned with ``"min_trades"``. Pruned trials are never the best. Sampler:
@@ -25,11 +26,13 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from typing import Any
 
 import optuna
 import pandas as pd
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -45,10 +48,12 @@ from tradepit.strategies import ParamRange, Strategy, build_params, param_space
 __all__ = [
     "OptimizeResult",
     "TrialRecord",
+    "check_fixed",
     "default_storage_url",
     "open_study",
     "optimize",
     "search_space",
+    "settings_meta",
     "storage_for",
 ]
 
@@ -113,6 +118,38 @@ def search_space(strategy: Strategy, fixed: Mapping[str, Any] | None = None) -> 
     return [r for r in param_space(strategy.Params) if r.name not in fixed]
 
 
+def check_fixed(strategy: Strategy, fixed: Mapping[str, Any]) -> list[ParamRange]:
+    """The ranges left to tune, after refusing fixed values no trial could use (StrategyError,
+    before any trial runs): a value its field refuses (type, range), fixed values that no
+    default or end of the free ranges completes into valid parameters (sma_cross fast=100
+    slow=50), or nothing left to tune."""
+    ranges = search_space(strategy, fixed)
+    if not ranges:
+        tunable = [r.name for r in param_space(strategy.Params)]
+        if tunable:
+            raise StrategyError(
+                f"every tunable parameter of {strategy.name} is fixed "
+                f"({', '.join(tunable)}): nothing to tune"
+            )
+        raise StrategyError(f"{strategy.name} has no tunable parameters")
+    try:
+        build_params(strategy, dict(fixed))
+        return ranges
+    except StrategyError as e:
+        refused = e
+    cause = refused.__cause__
+    if isinstance(cause, ValidationError) and any(x["loc"] for x in cause.errors()):
+        raise refused  # a field refuses its fixed value (the defaults are valid)
+    names = [r.name for r in ranges]
+    for values in product(*[(r.low, r.default, r.high) for r in ranges]):
+        try:
+            build_params(strategy, {**fixed, **dict(zip(names, values, strict=True))})
+            return ranges
+        except StrategyError:
+            continue
+    raise refused
+
+
 def _suggest(trial: optuna.Trial, ranges: list[ParamRange]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for r in ranges:
@@ -131,8 +168,8 @@ def open_study(
     meta: Mapping[str, Any] | None = None,
 ) -> optuna.Study:
     """Create or join the study `name`. A study made for another strategy, symbol, data
-    range, objective or fixed parameters (its `meta` differs) raises ConfigError instead
-    of mixing trials."""
+    range, objective, fixed parameters, cash or costs (its `meta` differs) raises
+    ConfigError instead of mixing trials."""
     sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
     study = optuna.create_study(
         study_name=name,
@@ -146,7 +183,10 @@ def open_study(
     clashes = {k: (existing[k], v) for k, v in meta.items() if k in existing and existing[k] != v}
     if clashes:
         detail = ", ".join(f"{k}: study has {a!r}, asked {b!r}" for k, (a, b) in clashes.items())
-        raise ConfigError(f"study {name!r} was made for something else ({detail})")
+        raise ConfigError(
+            f"study {name!r} was made for something else ({detail}); "
+            "use another study name or the same settings"
+        )
     for key, value in meta.items():
         if key not in existing:
             study.set_user_attr(key, value)
@@ -282,9 +322,10 @@ def optimize(
     if trials < 1:
         raise ValueError("trials must be >= 1")
     spec = spec or ObjectiveSpec()
+    config = config or BacktestConfig()
+    asset = asset or Asset(symbol=symbol)
     fixed = dict(fixed or {})
-    if not search_space(strategy, fixed):
-        raise StrategyError(f"{strategy.name} has no tunable parameters")
+    check_fixed(strategy, fixed)
     name = study_name or f"{strategy.name}-{symbol}-{spec.name}"
     meta = {
         "strategy": strategy.name,
@@ -294,6 +335,7 @@ def optimize(
         "min_trades": spec.min_trades,
         "fixed": {k: str(v) for k, v in sorted(fixed.items())},
         "data": f"{bars.index[0].isoformat()}..{bars.index[-1].isoformat()} ({len(bars)} bars)",
+        **settings_meta(config, asset),
     }
     study = open_study(name, storage, seed=seed, meta=meta)
     objective = make_objective(
@@ -310,6 +352,21 @@ def optimize(
     log.info("study %s on %s: %d trials", name, redact(storage), trials)
     study.optimize(objective, n_trials=trials, callbacks=[tick], catch=())
     return _result(study, name, storage, strategy, symbol, spec, fixed, done)
+
+
+def settings_meta(config: BacktestConfig, asset: Asset) -> dict[str, Any]:
+    """What a trial's score depends on besides its parameters and the data: cash, costs,
+    sizing and the calendar its returns are annualised by (part of a study's identity)."""
+    return {
+        "cash": config.cash,
+        "commission": config.commission_pct,
+        "commission_per_share": config.commission_per_share,
+        "slippage_bps": config.slippage_bps,
+        "size": config.size,
+        "fractional": config.fractional,
+        "close_at_end": config.close_at_end,
+        "calendar": asset.calendar,
+    }
 
 
 def _result(study, name, storage, strategy, symbol, spec, fixed, ran) -> OptimizeResult:

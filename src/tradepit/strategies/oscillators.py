@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tradepit import indicators
 from tradepit.strategies.base import (
@@ -60,6 +60,14 @@ class RsiDivergenceParams(StrategyParams):
     atr_stop: float = Field(2.0, ge=0.5, le=6.0)
     allow_short: bool = True
 
+    @model_validator(mode="after")
+    def _lookback_above_pivot(self) -> RsiDivergenceParams:
+        # Two pivot lows (highs) of a divergence are more than `pivot` bars apart: a pivot is
+        # the extreme of the `pivot` bars on each side, so a lower low within them is none.
+        if self.lookback <= self.pivot:
+            raise ValueError("lookback must be longer than pivot (pivots are > pivot bars apart)")
+        return self
+
 
 class RsiDivergence(Strategy):
     """Trade regular RSI divergences: bullish -> long, bearish -> short (or flat); hold for
@@ -105,6 +113,12 @@ class EmaRsiParams(StrategyParams):
     slow: int = Field(50, ge=5, le=300)
     rsi_length: int = Field(14, ge=2, le=50)
     allow_short: bool = True
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> EmaRsiParams:
+        if self.fast >= self.slow:
+            raise ValueError("fast must be shorter than slow")
+        return self
 
 
 class EmaRsi(Strategy):

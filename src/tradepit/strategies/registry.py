@@ -44,7 +44,9 @@ def build_params(strategy: Strategy, overrides: dict[str, Any] | None = None) ->
         return strategy.Params(**(overrides or {}))
     except ValidationError as e:
         problems = "; ".join(
-            f"{'.'.join(map(str, x['loc'])) or 'params'}: {x['msg']}" for x in e.errors()
+            f"{'.'.join(map(str, x['loc'])) or 'params'}: "
+            f"{str(x['msg']).removeprefix('Value error, ')}"
+            for x in e.errors()
         )
         raise StrategyError(f"bad parameters for {strategy.name}: {problems}") from e
 

@@ -108,3 +108,36 @@ def test_equity_curve_covers_every_bar_and_exposure_is_bounded(spx):
     assert result.equity.index.equals(spx.index)
     assert 0 < result.metrics.exposure_pct <= 100
     assert result.metrics.trades == len(result.trades)
+
+
+@pytest.mark.parametrize(
+    "costs",
+    [
+        {"commission_pct": -0.001},
+        {"commission_pct": 1.0},  # the fee would be the whole trade
+        {"commission_pct": float("nan")},
+        {"slippage_bps": -1.0},
+        {"slippage_bps": float("inf")},
+        {"commission_per_share": -0.01},
+        {"cash": 0.0},
+        {"size": 0.0},
+    ],
+)
+def test_the_config_refuses_costs_no_market_charges(costs):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        BacktestConfig(**costs)
+
+
+def test_the_cost_bounds_are_inclusive_and_replace_revalidates():
+    from dataclasses import replace
+
+    from pydantic import ValidationError
+
+    from tradepit.backtest.event import MAX_COMMISSION_PCT, MAX_SLIPPAGE_BPS
+
+    config = BacktestConfig(commission_pct=MAX_COMMISSION_PCT, slippage_bps=MAX_SLIPPAGE_BPS)
+    assert replace(config, cash=5.0).cash == 5.0
+    with pytest.raises(ValidationError):
+        replace(config, cash=-5.0)

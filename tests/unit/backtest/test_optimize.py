@@ -22,8 +22,10 @@ from tradepit.backtest.optimize import (
 )
 from tradepit.backtest.vector import run_vector
 from tradepit.domain.errors import ConfigError, StrategyError
+from tradepit.indicators import IndicatorParamError
 from tradepit.market.bundled import bundled_asset, load_bundled
 from tradepit.strategies import build_params, get_strategy
+from tradepit.strategies.trend import SmaCross
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -103,14 +105,50 @@ def test_invalid_combinations_and_thin_trials_are_pruned_never_best(spx):
     assert result.counts()["complete"] + result.counts()["pruned"] == 30
 
 
+class _OddFastRefused(SmaCross):
+    """sma_cross whose indicator refuses an odd fast length: a constraint the params model
+    does not state."""
+
+    def compute(self, bars, params):
+        if params.fast % 2:
+            raise IndicatorParamError(f"fast must be even, not {params.fast}")
+        return super().compute(bars, params)
+
+
 def test_an_indicator_refusal_is_pruned_not_a_crash(spx):
-    # macd_rsi's params model does not state fast < slow; TA-Lib's MACD wrapper refuses it.
     result = optimize(
-        get_strategy("macd_rsi"), spx, "SPX", trials=12, seed=1,
-        fixed={"fast": 40, "slow": 20}, spec=ObjectiveSpec(min_trades=0),
+        _OddFastRefused(), spx, "SPX", trials=12, seed=1, spec=ObjectiveSpec(min_trades=0)
+    )
+    refused = [t for t in result.trials if t.pruned == "invalid_params"]
+    assert refused and all(t.params["fast"] % 2 for t in refused)
+    assert result.best_params["fast"] % 2 == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "fixed", "message"),
+    [
+        ("sma_cross", {"fast": "200"}, "bad parameters for sma_cross: fast: Input should be less"),
+        ("sma_cross", {"fast": "abc"}, "bad parameters for sma_cross: fast: Input should be a "),
+        ("supertrend", {"multiplier": "50"}, "bad parameters for supertrend: multiplier: "),
+        ("macd_rsi", {"fast": 40, "slow": 20}, "macd_rsi: params: fast must be shorter than slow"),
+        ("sma_cross", {"fast": 10, "slow": 50}, "every tunable parameter of sma_cross is fixed"),
+    ],
+)
+def test_fixed_values_no_trial_can_use_are_refused_before_tuning(spx, name, fixed, message):
+    """They ran every trial, then said no trial reached min_trades."""
+    storage = optuna.storages.InMemoryStorage()
+    with pytest.raises(StrategyError, match=message):
+        optimize(get_strategy(name), spx, "SPX", trials=3, fixed=fixed, storage=storage)
+    assert storage.get_all_studies() == []
+
+
+def test_a_fixed_value_valid_with_some_free_values_is_tuned(spx):
+    """fast=50 fails with the default slow (30) but not with slow up to 300."""
+    result = optimize(
+        get_strategy("sma_cross"), spx, "SPX", trials=8, seed=1, fixed={"fast": 50},
+        spec=ObjectiveSpec(min_trades=1),
     )  # fmt: skip
-    assert result.best_params is None
-    assert {t.pruned for t in result.trials} == {"invalid_params"}
+    assert result.best_params["fast"] == 50 and result.best_params["slow"] > 50
 
 
 def test_no_trial_with_enough_trades_means_no_best(spx):
@@ -219,3 +257,46 @@ def test_asset_and_costs_reach_the_backtest(spx):
     assert all(a.params == b.params for a, b in pairs)  # same seed: same random start-up samples
     assert costly.trials[0].metrics["return_pct"] < free.trials[0].metrics["return_pct"]
     assert math.isfinite(costly.best_value)
+
+
+@pytest.mark.parametrize(
+    ("changed", "key"),
+    [
+        ({"config": BacktestConfig(cash=50_000)}, "cash"),
+        ({"config": BacktestConfig(commission_pct=0.01)}, "commission"),
+        ({"config": BacktestConfig(commission_per_share=0.005)}, "commission_per_share"),
+        ({"config": BacktestConfig(slippage_bps=5)}, "slippage_bps"),
+        ({"config": BacktestConfig(fractional=True)}, "fractional"),
+        ({"asset": bundled_asset("SPX").model_copy(update={"calendar": "24/7"})}, "calendar"),
+    ],
+)
+def test_joining_a_study_with_other_cash_or_costs_is_refused(spx, changed, key):
+    """A second run with other costs joined the study and reported the first run's best."""
+    storage = optuna.storages.InMemoryStorage()
+    run = dict(spec=ObjectiveSpec(min_trades=1), storage=storage, study_name="s", trials=2)
+    strategy = get_strategy("sma_cross")
+    optimize(strategy, spx, "SPX", seed=1, asset=bundled_asset("SPX"), **run)
+    with pytest.raises(ConfigError, match=f"{key}: study has .*use another study name"):
+        optimize(strategy, spx, "SPX", seed=2, **{"asset": bundled_asset("SPX"), **changed}, **run)
+    assert len(optuna.load_study(study_name="s", storage=storage).trials) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "invalid"),
+    [
+        ("ema_rsi", lambda p: p["fast"] >= p["slow"]),
+        ("rsi_divergence", lambda p: p["lookback"] <= p["pivot"]),
+    ],
+)
+def test_samples_a_strategy_cannot_trade_are_pruned_as_invalid(spx, name, invalid):
+    """Like sma_cross's fast >= slow: the params model refuses them, the trial is pruned."""
+    fixed = {"lookback": 10} if name == "rsi_divergence" else {}  # pivot 2..20: half invalid
+    result = optimize(
+        get_strategy(name), spx, "SPX", trials=25, seed=4, fixed=fixed,
+        spec=ObjectiveSpec(min_trades=0),
+    )  # fmt: skip
+    params = [({**fixed, **t.params}, t.pruned) for t in result.trials]
+    assert any(invalid(p) for p, _ in params), "the sampler reached the invalid region"
+    for p, pruned in params:
+        assert (pruned == "invalid_params") == invalid(p)
+    assert not invalid(result.best_params)

@@ -304,3 +304,71 @@ def test_account_commands_show_a_held_account_read_only(tmp_path, monkeypatch):
         assert [(p["symbol"], p["qty"]) for p in json.loads(result.stdout)] == [("MSFT", "3")]
         with open_broker(Settings()) as broker, pytest.raises(StoreError, match="read-only"):
             broker.save()
+
+
+def _hourly_csv(path, days: int = 5):
+    import numpy as np
+
+    when = pd.date_range("2021-01-01", periods=24 * days, freq="h")
+    close = 30_000 + np.cumsum(np.random.default_rng(4).normal(0, 50, len(when)))
+    frame = pd.DataFrame({"Datetime": when, "Open": close, "High": close + 30,
+                          "Low": close - 30, "Close": close, "Volume": 10})  # fmt: skip
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_date_only_end_includes_that_whole_day_of_intraday_bars(tmp_path):
+    """--end 2021-01-03 stopped at 00:00 of that day: one bar for a one-day range."""
+    from tradepit.cli import _load
+
+    path = _hourly_csv(tmp_path / "coin1h.csv")
+    one_day, _ = _load(None, path, "2021-01-03", "2021-01-03")
+    assert len(one_day) == 24
+    assert (one_day.index[0], one_day.index[-1]) == (
+        pd.Timestamp("2021-01-03 00:00", tz="UTC"),
+        pd.Timestamp("2021-01-03 23:00", tz="UTC"),
+    )
+    until_noon, _ = _load(None, path, "2021-01-03", "2021-01-03 12:00")
+    assert until_noon.index[-1] == pd.Timestamp("2021-01-03 12:00", tz="UTC")
+    result = run("backtest", "--strategy", "buy_and_hold", "--data", str(path),
+                 "--start", "2021-01-02", "--end", "2021-01-04", "--json")  # fmt: skip
+    assert json.loads(result.stdout)["end"] == "2021-01-04T23:00:00+00:00"
+
+
+@pytest.mark.parametrize("at", ["2015-06-30T23:59:59-05:00", "2015-06-30 10:00"])
+def test_indicators_at_refuses_a_time_of_day(at):
+    """The first gave July 1's close (04:59 UTC on July 1 took that day's bar), the second
+    June 30's close at 10:00, before it happened. A daily bar is known at its close: --at is
+    a day."""
+    result = runner.invoke(app, ["indicators", "SPX", "--at", at, "--json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "has a time of day; give the day (YYYY-MM-DD)" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["backtest", "optimize", "walkforward"])
+def test_cash_below_one_unit_warns_instead_of_a_silent_zero_trade_run(
+    command, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    args = [command, "--strategy", "sma_cross", "--symbol", "SPX", "--start", "2014-01-01"]
+    extra = {
+        "backtest": [],
+        "optimize": ["--trials", "1", "--no-save", "--storage", "sqlite://"],
+        "walkforward": ["--trials", "1", "--train", "300", "--test", "100"],
+    }[command]
+    result = runner.invoke(app, [*args, *extra, "--cash", "10", "--json"])
+    warning = " ".join(result.stderr.split())
+    assert "warning: --cash 10.00 buys no whole unit of SPX at its first close" in warning
+    assert "use --fractional" in warning
+    enough = runner.invoke(app, ["backtest", *args[1:], "--cash", "10", "--fractional", "--json"])
+    assert enough.exit_code == 0 and "warning" not in enough.stderr
+    assert json.loads(enough.stdout)["trades"] > 0
+
+
+def test_calendar_is_refused_for_a_bundled_symbol():
+    """--calendar 24/7 with --symbol SPX was silently ignored."""
+    for command in ("backtest", "optimize", "walkforward"):
+        args = [command, "--strategy", "sma_cross", "--symbol", "SPX", "--calendar", "24/7"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2
+        assert "--calendar is for --data files: bundled SPX trades on XNYS" in result.stderr

@@ -106,3 +106,31 @@ def test_param_space_reads_ranges():
     assert space["length"].low == 3 and space["length"].high == 50 and space["length"].kind is int
     assert space["multiplier"].default == 3.0
     assert "allow_short" not in space
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("ema_rsi", {"fast": 60, "slow": 20}, "fast must be shorter than slow"),
+        ("ema_rsi", {"fast": 50, "slow": 50}, "fast must be shorter than slow"),
+        ("rsi_divergence", {"pivot": 20, "lookback": 10}, "lookback must be longer than pivot"),
+        ("rsi_divergence", {"pivot": 10, "lookback": 10}, "lookback must be longer than pivot"),
+    ],
+)
+def test_combinations_a_strategy_cannot_trade_are_refused(name, params, message):
+    """ema_rsi with fast >= slow reversed its trend rule; rsi_divergence with lookback <=
+    pivot can never pair two pivots, so it gave 0 trades without a word."""
+    with pytest.raises(StrategyError, match=f"bad parameters for {name}: params: {message}"):
+        build_params(get_strategy(name), params)
+
+
+def test_rsi_divergence_needs_pivots_more_than_pivot_bars_apart():
+    """The rule behind `lookback > pivot`: a pivot low is the lowest of the `pivot` bars on
+    each side, so a lower low within `pivot` bars of it is no pivot. At lookback = pivot the
+    scan finds nothing on any series; one bar more, it finds divergences."""
+    from tradepit import indicators
+
+    close = load_bundled("SPX")["close"].to_numpy()
+    rsi = indicators.rsi(close, 14)
+    assert not np.nan_to_num(indicators.rsi_divergence(close, rsi, 3, 3)).any()
+    assert np.nan_to_num(indicators.rsi_divergence(close, rsi, 3, 10)).any()
