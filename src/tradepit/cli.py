@@ -15,10 +15,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tradepit.cli_common import Cash, check_cash, cli_errors
+from tradepit.cli_common import Cash, TradepitGroup, check_cash, cli_errors
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
 app = typer.Typer(
+    cls=TradepitGroup,
     help="tradepit: LLM agents that trade. Offline by default.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -155,7 +156,7 @@ def indicators(
         bars, _ = _load(symbol, None, None, at, end_name="at")
         last = bars.index[-1]
         if at is not None and pd.Timestamp(at, tz=last.tz) - last > pd.Timedelta(days=7):
-            err.print(f"note: the data of {symbol.upper()} ends on {last.date()}")
+            err.print(f"note: the data of {symbol.upper()} ends on {last.date()}", markup=False)
         values = latest_values(bars)
         if as_json:
             _emit_json({"symbol": symbol.upper(), "at": str(bars.index[-1].date()), **values})
@@ -212,7 +213,7 @@ def backtest(
         if report is not None:
             from tradepit.backtest.report import backtest_report
 
-            err.print(f"report: {backtest_report(result, bars, report)}")
+            err.print(f"report: {backtest_report(result, bars, report)}", markup=False)
     if as_json:
         _emit_json(result.to_dict())
         return
