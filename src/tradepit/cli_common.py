@@ -51,7 +51,7 @@ def fail(error: BaseException, *, live_option: bool = False) -> NoReturn:
         message = str(error)
     if isinstance(error, LiveNotConfirmedError):
         message += (
-            f": run again with {LIVE_OPTION} to trade real money"
+            f"; run again with {LIVE_OPTION} to confirm it"
             if live_option
             else f"; this command does not trade live (account, positions, orders and run "
             f"accept {LIVE_OPTION}): unset TRADEPIT_ALPACA_LIVE"
