@@ -22,6 +22,7 @@ from tradepit.cli_common import (
     CommissionPerShare,
     Fractional,
     SlippageBps,
+    TradepitGroup,
     backtest_config,
     cli_errors,
     warn_if_cash_buys_nothing,
@@ -29,6 +30,7 @@ from tradepit.cli_common import (
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
 app = typer.Typer(
+    cls=TradepitGroup,
     help="tradepit: LLM agents that trade. Offline by default.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -187,7 +189,7 @@ def indicators(
         bars, _ = _load(symbol, None, None, at, end_name="at")
         last = bars.index[-1]
         if at is not None and pd.Timestamp(at, tz=last.tz) - last > pd.Timedelta(days=7):
-            err.print(f"note: the data of {symbol.upper()} ends on {last.date()}")
+            err.print(f"note: the data of {symbol.upper()} ends on {last.date()}", markup=False)
         values = latest_values(bars)
         if as_json:
             _emit_json({"symbol": symbol.upper(), "at": str(bars.index[-1].date()), **values})
@@ -234,7 +236,7 @@ def backtest(
         if report is not None:
             from tradepit.backtest.report import backtest_report
 
-            err.print(f"report: {backtest_report(result, bars, report)}")
+            err.print(f"report: {backtest_report(result, bars, report)}", markup=False)
     if as_json:
         _emit_json(result.to_dict())
         return

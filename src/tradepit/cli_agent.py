@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tradepit.cli_common import cli_errors, cli_settings
 
@@ -40,7 +41,8 @@ def _print_reply(reply: Reply, as_json: bool) -> None:
         sys.stdout.write(json.dumps(payload, default=str) + "\n")
         return
     for step in reply.steps:
-        err.print(f"[dim]tool {step.get('name')} {step.get('arguments')}[/] {_mark(step)}")
+        call = escape(f"{step.get('name')} {step.get('arguments')}")
+        err.print(f"[dim]tool {call}[/] {_mark(step)}", highlight=False)
     style = "bold red" if reply.status == "aborted" else ""
     out.print(reply.text, style=style, markup=False, highlight=False)
 
@@ -50,11 +52,11 @@ def _mark(step: dict[str, Any]) -> str:
     from tradepit.tools.place_order import REFUSED  # loaded already: a reply was made
 
     if not step.get("ok"):
-        return f"[red]{step.get('error_type')}[/]"
+        return f"[red]{escape(str(step.get('error_type')))}[/]"
     outcome = (step.get("output") or {}).get("outcome")
     if outcome in REFUSED:
-        return f"[yellow]{outcome}[/]"
-    return f"[green]{outcome or 'ok'}[/]"
+        return f"[yellow]{escape(str(outcome))}[/]"
+    return f"[green]{escape(str(outcome or 'ok'))}[/]"
 
 
 def ask(
@@ -92,7 +94,8 @@ def ask(
                 again = f" --model {model}" if model else ""  # the same model goes on
                 err.print(
                     f"Order waiting for approval: {summary}. Run `tradepit ask --approve "
-                    f"--session {session}{again}` or `--reject`."
+                    f"--session {session}{again}` or `--reject`.",
+                    markup=False,
                 )
                 return
             ok = yes or typer.confirm(f"Send this order? {summary}", default=False)
@@ -135,7 +138,7 @@ def run(
     Exits 1 when a cycle aborted (model or data failure; each is recorded)."""
     from tradepit.agent.schedule import calendar_for
 
-    with _errors():
+    with _errors(live_option=True):
         settings = _settings()
         names = tuple(s.strip().upper() for s in symbols.split(",") if s.strip())
         if not names:
@@ -315,8 +318,9 @@ def _date(text: str | None) -> Any:
 
 def _on_cycle(n: int, when: Any, reply: Reply) -> None:
     actions = ", ".join(f"{s} {a}" for s, a in reply.actions.items()) or "no order"
-    status = "" if reply.status == "answered" else f" [red]{reply.status}: {reply.text}[/]"
-    out.print(f"cycle {n} {when:%Y-%m-%d %H:%M}Z: {actions}{status}")
+    failed = escape(f"{reply.status}: {reply.text}")
+    status = "" if reply.status == "answered" else f" [red]{failed}[/]"
+    out.print(f"cycle {n} {when:%Y-%m-%d %H:%M}Z: {escape(actions)}{status}")
 
 
 def halt(
@@ -354,11 +358,11 @@ def _set_state(state: str, reason: str, run_id: str | None) -> None:
             still = [s for s in store.halted_scopes() if s != scope] if resumed else []
         finally:
             store.close()
-    out.print(f"trading {state} ({scope})")
+    out.print(f"trading {state} ({scope})", markup=False)
     if still:
         how = {GLOBAL_SCOPE: "everywhere (tradepit resume)"}
         halted = ", ".join(how.get(s, f"{s} (tradepit resume --run-id {s})") for s in still)
-        err.print(f"note: still halted: {halted}")
+        err.print(f"note: still halted: {halted}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

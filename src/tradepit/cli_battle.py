@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tradepit.cli_common import cli_errors, cli_settings
@@ -268,7 +269,7 @@ def _stoppable(run_id: str | None = None) -> Iterator[Any]:
 
 def _stopped(message: str, run_id: str | None) -> None:
     hint = f"; see it with: tradepit battle show {run_id}" if run_id else ""
-    err.print(f"[bold yellow]stopped:[/] {message}{hint}", highlight=False, soft_wrap=True)
+    err.print(f"[bold yellow]stopped:[/] {escape(message + hint)}", highlight=False, soft_wrap=True)
 
 
 def _run(
@@ -457,7 +458,7 @@ def battle(
         return
     _print_board(board)
     if path:
-        out.print(f"report: {path}")
+        out.print(f"report: {path}", markup=False)
     out.print(
         f"[dim]browse: tradepit battle show {board.run_id}; "
         f"replay: tradepit battle replay {board.run_id}[/]"
@@ -517,11 +518,11 @@ def show(
     hidden = total - len(log)
     shown = f"the latest {len(log)} of {total} cycles shown; --limit N or --cycle C for others"
     out.print(
-        f"[bold]{c.name}[/] in battle {run}{state}, sample {sample} "
+        f"[bold]{escape(c.name)}[/] in battle {escape(run)}{state}, sample {sample} "
         f"({shown if hidden else f'{len(log)} cycle(s) shown'})"
     )
     if blinding is not None:  # the models saw these names; they change from sample to sample
-        out.print(f"blind names in sample {sample}: {blinding.names()}")
+        out.print(f"blind names in sample {sample}: {blinding.names()}", markup=False)
     for entry in log:
         _print_cycle(entry)
 
@@ -554,26 +555,27 @@ def _print_cycle(entry: dict[str, Any]) -> None:
     out.rule(f"cycle {entry['cycle']}  {entry['time']}")
     for d in entry["decisions"]:
         style = "red" if d["action"] == "abort" else "bold" if d["action"] != "hold" else ""
-        out.print(f"[{style}]{d['symbol']} {d['action']}[/] - {d['rationale']}" if style else
-                  f"{d['symbol']} {d['action']} - {d['rationale']}", highlight=False)  # fmt: skip
+        what, why = escape(f"{d['symbol']} {d['action']}"), escape(str(d["rationale"]))
+        out.print(f"[{style}]{what}[/] - {why}" if style else f"{what} - {why}", highlight=False)
     for step in entry["tool_calls"]:
-        mark = "ok" if step.get("ok") else f"[red]{step.get('error_type')}[/]"
+        mark = "ok" if step.get("ok") else f"[red]{escape(str(step.get('error_type')))}[/]"
         result = json.dumps(step.get("result"), default=str)
-        call = f"{step.get('name')} {step.get('arguments')}"
+        call = escape(f"{step.get('name')} {step.get('arguments')}")
         out.print(f"  [dim]tool[/] {call} {mark}", highlight=False)
         out.print(f"    -> {result[:300]}", highlight=False, markup=False)
     for v in entry["verdicts"]:
         reasons = "; ".join(r.get("code", "") for r in v.get("reasons") or ())
-        out.print(f"  verdict: {'approved' if v.get('approved') else 'denied'} {reasons}")
+        verdict = "approved" if v.get("approved") else "denied"
+        out.print(f"  verdict: {verdict} {reasons}", markup=False)
     for o in entry["orders"]:
         what = f"{o.get('side')} {o.get('qty')} {o.get('symbol')}"
-        out.print(f"  order {o.get('id')}: {what} {o.get('status')}")
+        out.print(f"  order {o.get('id')}: {what} {o.get('status')}", markup=False)
     for f in entry["fills"]:
         what = f"{f.get('side')} {f.get('qty')} {f.get('symbol')}"
-        out.print(f"  fill {what} @ {_price(f.get('price'))}", highlight=False)
+        out.print(f"  fill {what} @ {_price(f.get('price'))}", highlight=False, markup=False)
     for call in entry["model_calls"]:
         if call.get("error"):
-            out.print(f"  [red]model call {call['seq']}: {call['error']}[/]")
+            out.print(f"  [red]model call {call['seq']}: {escape(str(call['error']))}[/]")
 
 
 @battle_app.command("replay")
@@ -610,7 +612,7 @@ def replay(
         for line in result.differences[:20]:
             out.print(f"  {line}", markup=False)
         if path:
-            out.print(f"report: {path}")
+            out.print(f"report: {path}", markup=False)
     if not result.identical:
         raise typer.Exit(1)
 
@@ -679,7 +681,7 @@ def run_demo(as_json: bool = False) -> None:
         "gate and paper broker an LLM would use; 5 bps commission, 2 bps slippage; one frozen "
         "snapshot per day for all.[/]"
     )
-    out.print(f"report: {path}")
+    out.print(f"report: {path}", markup=False)
     out.print(
         f"[dim]{elapsed:.1f} s. Decisions: tradepit battle show {board.run_id} --competitor 0; "
         f"replay: tradepit battle replay {board.run_id}. With API keys set "

@@ -17,10 +17,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from tradepit.cli_common import cli_errors, print_error
 from tradepit.config import Settings
-from tradepit.domain.errors import ConfigError, TradepitError, UnknownSymbolError
+from tradepit.domain.errors import ConfigError, UnknownSymbolError
 from tradepit.domain.models import Asset, Order, Position
 from tradepit.domain.ports import Broker, OrderQuery
 
@@ -119,7 +121,7 @@ def _positions_table(positions: list[Position]) -> Table:
         table.add_column(name, justify="left" if name == "Symbol" else "right")
     for p in positions:
         table.add_row(
-            p.symbol,
+            escape(p.symbol),
             f"{p.qty.normalize():f}",
             _money(p.avg_entry_price),
             _money(p.market_price),
@@ -149,7 +151,7 @@ def _orders_table(orders: list[Order], status: str) -> Table:
         qty = f"{o.qty.normalize():f}" if o.qty is not None else f"${o.notional}"
         table.add_row(
             o.created_at.strftime("%Y-%m-%d %H:%M"),
-            o.symbol,
+            escape(o.symbol),
             o.side.value,
             qty,
             o.type.value,
@@ -158,7 +160,7 @@ def _orders_table(orders: list[Order], status: str) -> Table:
             o.status.value,
             f"{o.filled_qty.normalize():f}",
             _money(o.filled_avg_price),
-            o.id,
+            escape(o.id),
         )
     return table
 
@@ -166,18 +168,13 @@ def _orders_table(orders: list[Order], status: str) -> Table:
 def register(app: typer.Typer) -> None:
     """Add `account`, `positions` and `orders` to `app`."""
     out = Console(width=None if sys.stdout.isatty() else 150)
-    err = Console(stderr=True)
 
     def run(confirm_live: bool, action: Callable[[Broker], None], run_id: str | None) -> None:
-        try:
-            with open_broker(Settings(), confirm_live=confirm_live, run_id=run_id) as broker:
-                action(broker)
-        except TradepitError as e:
-            err.print(f"[bold red]error:[/] {e}")
-            raise typer.Exit(1) from None
-        except ValueError as e:
-            err.print(f"[bold red]error:[/] {e}")
-            raise typer.Exit(2) from None
+        with (
+            cli_errors(live_option=True),
+            open_broker(Settings(), confirm_live=confirm_live, run_id=run_id) as broker,
+        ):
+            action(broker)
 
     @app.command()
     def account(
@@ -190,7 +187,7 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 _emit_json(acct.model_dump(mode="json"))
                 return
-            table = Table(title=f"Account {acct.id}", show_header=False)
+            table = Table(title=f"Account {escape(acct.id)}", show_header=False)
             for label, value in (
                 ("Cash", acct.cash),
                 ("Equity", acct.equity),
@@ -230,7 +227,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show orders by status."""
         if status not in ("open", "closed", "all"):
-            err.print(f"[bold red]error:[/] --status must be open, closed or all, not {status!r}")
+            print_error(f"--status must be open, closed or all, not {status!r}")
             raise typer.Exit(2)
         query: OrderQuery = status  # type: ignore[assignment]
 

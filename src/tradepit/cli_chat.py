@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tradepit.domain.errors import TradepitError
+from tradepit.cli_common import TradepitGroup, cli_errors, print_error
 
 err = Console(stderr=True)
 
@@ -31,22 +31,20 @@ def chat(
     from tradepit.chat_ui.workdir import prepare
     from tradepit.config import Settings, export_to_library
 
-    try:
+    with cli_errors():
         settings = Settings()
         configure_process(settings)
         mode = auth_mode(settings, host)
         directory = prepare(settings, host, port)
-    except TradepitError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(1) from None
     if "chainlit.config" in sys.modules:
-        err.print("[bold red]error:[/] chainlit was imported before its directory was set")
+        print_error("chainlit was imported before its directory was set")
         raise typer.Exit(1)
     export_to_library("CHAINLIT_APP_ROOT", str(directory))  # read when chainlit is imported
     err.print(
         f"tradepit chat on http://{host}:{port} (model {settings.model}, "
         f"{'password login' if mode == 'password' else 'local user, no login'}; "
-        f"files in {directory})"
+        f"files in {directory})",
+        markup=False,
     )
     from chainlit.cli import cli as chainlit_cli
 
@@ -60,7 +58,10 @@ def register(app: typer.Typer) -> None:
 
 
 def main() -> None:  # pragma: no cover - exercised through subprocesses
-    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+    app = typer.Typer(
+        cls=TradepitGroup, no_args_is_help=True, pretty_exceptions_enable=False,
+        add_completion=False,
+    )  # fmt: skip
     register(app)
     app()
 

@@ -1,17 +1,25 @@
-"""Shared by the CLI modules: one-line errors, the process's settings, common options."""
+"""Shared by the CLI modules: one-line errors, the process's settings, common options, and
+the Typer group class every tradepit app uses (`TradepitGroup`).
+
+Text from outside (error messages, model answers, tool output, stored values) is printed
+through `escape` or with ``markup=False``: rich would take ``[redacted]`` or ``[x]`` in it
+for markup and drop it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup, TyperOption
 
 from tradepit.config import Settings
-from tradepit.domain.errors import TradepitError
+from tradepit.domain.errors import InvalidSettingsError, LiveNotConfirmedError, TradepitError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +56,7 @@ COST_OPTIONS = {
     "slippage_bps": "--slippage-bps",
 }
 """BacktestConfig's fields by the option that sets them (errors name the option)."""
+LIVE_OPTION = "--confirm-live"
 
 
 def check_cash(cash: float) -> float:
@@ -105,29 +114,47 @@ def warn_if_cash_buys_nothing(config: BacktestConfig, bars: pd.DataFrame, symbol
     unit = config.unit_cost(price)
     if not config.fractional and config.cash * config.size < unit:
         err.print(
-            f"[yellow]warning:[/] --cash {config.cash:,.2f} buys no whole unit of {symbol} "
+            f"[yellow]warning:[/] --cash {config.cash:,.2f} buys no whole unit of {escape(symbol)} "
             f"at its first close ({unit:,.2f} with costs): entries are skipped while a unit "
             "costs more than the cash; raise --cash or use --fractional"
         )
 
 
+def print_error(message: str) -> None:
+    """One red ``error:`` line on stderr; `message` is printed as it is (no markup)."""
+    err.print("[bold red]error:[/] " + escape(message), highlight=False, soft_wrap=True)
+
+
+def fail(error: BaseException, *, live_option: bool = False) -> NoReturn:
+    """Print `error` as one line and exit: 2 for bad input and settings, else 1.
+    `live_option`: the command accepts --confirm-live (said when live was not confirmed)."""
+    code = 2 if isinstance(error, InvalidSettingsError | ValueError) else 1
+    if isinstance(error, ValidationError):
+        message = validation_message(error)
+    elif isinstance(error, OSError) and not isinstance(error, TradepitError):
+        where = f": {error.filename}" if error.filename else ""
+        message = f"{error.strerror or error}{where}"
+    else:
+        message = str(error)
+    if isinstance(error, LiveNotConfirmedError):
+        message += (
+            f"; run again with {LIVE_OPTION} to confirm it"
+            if live_option
+            else f"; this command does not trade live (account, positions, orders and run "
+            f"accept {LIVE_OPTION}): unset TRADEPIT_ALPACA_LIVE"
+        )
+    print_error(message)
+    raise typer.Exit(code) from None
+
+
 @contextmanager
-def cli_errors() -> Iterator[None]:
-    """Turn expected errors into one red line and exit code 1 (2 for usage errors)."""
+def cli_errors(*, live_option: bool = False) -> Iterator[None]:
+    """Turn expected errors into one red line and exit code 1 (2 for bad input and
+    settings). `live_option`: the command accepts --confirm-live."""
     try:
         yield
-    except TradepitError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    except ValidationError as e:  # a ValueError too: one line, without pydantic's links
-        err.print(f"[bold red]error:[/] {validation_message(e)}")
-        raise typer.Exit(2) from None
-    except ValueError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(2) from None
-    except OSError as e:  # a report or data path that cannot be written or read
-        err.print(f"[bold red]error:[/] {e.strerror or e}: {e.filename}")
-        raise typer.Exit(1) from None
+    except (TradepitError, ValueError, OSError) as e:  # ValidationError is a ValueError
+        fail(e, live_option=live_option)
 
 
 def validation_message(error: ValidationError) -> str:
@@ -145,3 +172,29 @@ def cli_settings() -> Settings:
     settings = Settings()
     settings.apply_process_environment()
     return settings
+
+
+class TradepitGroup(TyperGroup):
+    """The top-level group: bad settings, wherever a command reads them, end as one error
+    line and exit code 2; flags show no value type in --help (Typer's rich help marks
+    every option, `--help` included, with ``<bool>`` although flags take no value)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        _hide_flag_types(self)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidSettingsError as e:
+            fail(e)
+
+
+def _hide_flag_types(command: Any) -> None:
+    """An empty metavar on every flag of `command` and its sub-commands (help included)."""
+    help_option = command.get_help_option(typer.Context(command))
+    for param in [*command.params, help_option]:
+        if isinstance(param, TyperOption) and param.is_flag:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _hide_flag_types(sub)

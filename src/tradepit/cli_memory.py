@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from tradepit.cli_common import cli_errors, print_error
 from tradepit.config import Settings
 from tradepit.domain.errors import TradepitError
 
@@ -40,18 +42,12 @@ KindOpt = Annotated[str | None, typer.Option("--kind", help="decision, lesson or
 def _memory() -> Iterator[Memory]:
     from tradepit.memory.service import Memory
 
-    try:
+    with cli_errors():
         memory = Memory.open(Settings())
         try:
             yield memory
         finally:
             memory.close()
-    except TradepitError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    except ValueError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(2) from None
 
 
 def _kinds(kind: str | None) -> list[Any] | None:
@@ -68,12 +64,12 @@ def _outcome(entry: Entry) -> str:
 
 
 def _table(title: str, entries: list[Entry], extra: Callable[[Entry], str] | None = None) -> Table:
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for name in ("Created", "Kind", "Symbol", "Text", "Outcome", "Id", *(["Score"] * bool(extra))):
         table.add_column(name, overflow="fold")
     for e in entries:
-        row = [f"{e.created_at:%Y-%m-%d %H:%M}", e.kind.value, e.symbol or "", e.text]
-        row += [_outcome(e), e.id[:12], *([extra(e)] if extra else [])]
+        row = [f"{e.created_at:%Y-%m-%d %H:%M}", e.kind.value, escape(e.symbol or "")]
+        row += [escape(e.text), _outcome(e), escape(e.id[:12]), *([extra(e)] if extra else [])]
         table.add_row(*row)
     return table
 
@@ -100,7 +96,7 @@ def list_entries(
             table.add_column("Namespace")
             table.add_column("Entries", justify="right")
             for ns, n in spaces:
-                table.add_row(ns, str(n))
+                table.add_row(escape(ns), str(n))
             out.print(table if spaces else "No memories yet.")
             return
         entries = memory.entries(namespace, _kinds(kind), limit)
@@ -143,7 +139,7 @@ def forget(
 ) -> None:
     """Delete entries by id (prefixes from `memory list` work), or --all of a namespace."""
     if bool(ids) == all_entries:
-        err.print("[bold red]error:[/] give entry ids or --all (not both)")
+        print_error("give entry ids or --all (not both)")
         raise typer.Exit(2)
     with _memory() as memory:
         if all_entries:
@@ -154,11 +150,11 @@ def forget(
             for prefix in ids or []:
                 matches = [i for i in known if i.startswith(prefix)]
                 if len(matches) != 1:
-                    err.print(f"[bold red]error:[/] {prefix!r} matches {len(matches)} entries")
+                    print_error(f"{prefix!r} matches {len(matches)} entries")
                     raise typer.Exit(1)
                 full.append(matches[0])
             count = memory.forget(namespace, full)
-        out.print(f"forgot {count} entr{'y' if count == 1 else 'ies'} in {namespace}")
+        out.print(f"forgot {count} entr{'y' if count == 1 else 'ies'} in {namespace}", markup=False)
 
 
 @memory_app.command()
@@ -203,7 +199,7 @@ def ablation(
         finally:
             store.close()
     except (TradepitError, ValueError) as e:
-        err.print(f"[bold red]error:[/] {e}")
+        print_error(str(e))
         raise typer.Exit(1) from None
     if as_json:
         _emit(result.to_dict())

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from tradepit.domain.errors import InvalidSettingsError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "TRADEPIT_"
+OTHER_VARIABLES = frozenset({"TRADEPIT_TEST_DATABASE_URL", "TRADEPIT_UPDATE_PROMPT_SNAPSHOTS"})
+"""TRADEPIT_ variables that are no setting: the test suite's (a PostgreSQL URL for its
+tests, regenerating prompt snapshots)."""
+VARIABLE_PATTERNS = (re.compile(r"TRADEPIT_BATTLE_ALPACA_[0-9]+_(API_KEY|SECRET_KEY)"),)
+"""Variables with a number in their name: battle competitors' Alpaca paper keys
+(`tradepit.battle.alpaca_accounts.key_names`)."""
+_warned: set[str] = set()
 
 
 def default_home() -> Path:
@@ -26,8 +44,118 @@ PROVIDER_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
 litellm reads when it is given no key)."""
 
 
-class Settings(BaseSettings):
-    """All configuration. Environment variables use the `TRADEPIT_` prefix."""
+class EnvSettings(BaseSettings):
+    """BaseSettings whose loading fails with InvalidSettingsError: one line naming the
+    variable (and the `.env` file it came from), not pydantic's multi-line report."""
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            raise InvalidSettingsError(_invalid_values(type(self), e, values)) from None
+        except UnicodeDecodeError:
+            raise InvalidSettingsError(_undecodable(env_files(type(self), values))) from None
+        except SettingsError as e:  # a value the settings source itself could not parse
+            raise InvalidSettingsError(str(e).splitlines()[0]) from None
+
+
+def env_files(cls: type[BaseSettings], values: Mapping[str, Any]) -> list[Path]:
+    """The `.env` files `cls` reads when built with `values` (`_env_file` overrides)."""
+    files = values["_env_file"] if "_env_file" in values else cls.model_config.get("env_file")
+    if files is None:
+        return []
+    if isinstance(files, str | os.PathLike):
+        return [Path(files)]
+    return [Path(f) for f in files]
+
+
+def _variable(cls: type[BaseSettings], key: str, values: Mapping[str, Any]) -> str:
+    """Where the value at `key` (a field name or alias in an error) came from: its variable,
+    with the `.env` file when it came from one; the field name when passed in code."""
+    name, field = key, cls.model_fields.get(key)
+    for other, info in cls.model_fields.items():
+        if field is None and info.validation_alias == key:
+            name, field = other, info
+    if name in values or key in values:
+        return name
+    alias = field.validation_alias if field is not None else None
+    prefix = values.get("_env_prefix", cls.model_config.get("env_prefix", ""))
+    variable = alias if isinstance(alias, str) else f"{prefix}{name}".upper()
+    if variable.upper() in {k.upper() for k in os.environ}:
+        return variable
+    for path in env_files(cls, values):
+        if path.is_file() and variable.upper() in {k.upper() for k in _dotenv_keys(path)}:
+            return f"{variable} (in {path.resolve()})"
+    return variable
+
+
+def _invalid_values(cls: type[BaseSettings], error: ValidationError, values: Mapping) -> str:
+    """`error` as one line, ``VARIABLE: message; ...``, without the values (they may be
+    secrets) or pydantic's links."""
+    parts = []
+    for item in error.errors(include_url=False, include_input=False):
+        where = _variable(cls, str(item["loc"][0]), values) if item["loc"] else ""
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _undecodable(files: list[Path]) -> str:
+    for path in files:
+        try:
+            path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            line = e.object[: e.start].count(b"\n") + 1
+            return (
+                f"{path.resolve()} line {line} is not valid UTF-8 "
+                f"(byte {e.object[e.start]:#04x}): save the file as UTF-8"
+            )
+        except OSError:
+            continue
+    return "a .env file is not valid UTF-8: save it as UTF-8"
+
+
+def _dotenv_keys(path: Path) -> list[str]:
+    try:
+        return list(dotenv_values(path, encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def warn_unknown_variables(files: list[Path]) -> None:
+    """Log one warning per `TRADEPIT_` variable (environment or `files`) that no setting
+    reads, with the closest known name: a misspelt TRADEPIT_DATABASE_URL would otherwise
+    run on the default SQLite store without a word. Once per name and process."""
+    found = {k.upper(): "the environment" for k in os.environ if k.upper().startswith(PREFIX)}
+    for path in files:
+        if path.is_file():
+            for key in _dotenv_keys(path):
+                if key.upper().startswith(PREFIX):
+                    found.setdefault(key.upper(), str(path.resolve()))
+    known = known_variables()
+    for name, where in found.items():
+        if name in known or name in _warned or any(p.fullmatch(name) for p in VARIABLE_PATTERNS):
+            continue
+        _warned.add(name)
+        suffixes = [k.removeprefix(PREFIX) for k in known]
+        close = difflib.get_close_matches(name.removeprefix(PREFIX), suffixes, n=1, cutoff=0.7)
+        hint = f"; did you mean {PREFIX}{close[0]}?" if close else ""
+        log.warning("unknown setting %s in %s is ignored%s", name, where, hint)
+
+
+def known_variables() -> frozenset[str]:
+    """Every fixed `TRADEPIT_` variable tradepit reads (see also VARIABLE_PATTERNS)."""
+    names = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+    for info in AlpacaSettings.model_fields.values():
+        alias = info.validation_alias
+        if isinstance(alias, str) and alias.upper().startswith(PREFIX):
+            names.add(alias.upper())
+    return frozenset(names | OTHER_VARIABLES)
+
+
+class Settings(EnvSettings):
+    """All configuration. Environment variables use the `TRADEPIT_` prefix; one that no
+    setting reads is warned about (`warn_unknown_variables`)."""
 
     model_config = SettingsConfigDict(
         env_prefix="TRADEPIT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -48,11 +176,11 @@ class Settings(BaseSettings):
     """How long a process waits for a paper account another tradepit process has open (one
     writer per account) before it gives up with AccountInUseError; as long as a SQLite write
     waits for the database, so a few `tradepit ask` at once take turns."""
-    starting_cash: float = 100_000.0
-    commission_per_share: float = 0.0
-    commission_pct: float = 0.0
-    slippage_bps: float = 0.0
-    max_volume_share: float = 0.1
+    starting_cash: float = Field(default=100_000.0, gt=0)
+    commission_per_share: float = Field(default=0.0, ge=0)
+    commission_pct: float = Field(default=0.0, ge=0)
+    slippage_bps: float = Field(default=0.0, ge=0)
+    max_volume_share: float = Field(default=0.1, gt=0)
     """Orders larger than this share of a bar's volume fill partially."""
 
     # --- agent -------------------------------------------------------------------------
@@ -171,6 +299,10 @@ class Settings(BaseSettings):
     chat_auth_secret: SecretStr | None = None
     """Signs the chat UI's login tokens; generated once under `home` when unset."""
 
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        warn_unknown_variables(env_files(type(self), values))
+
     def apply_process_environment(self) -> None:
         """Environment for third-party libraries, set before they are imported: litellm
         uses its bundled cost map instead of fetching one from the internet."""
@@ -214,7 +346,7 @@ LIVE_TRADING_URL = "https://api.alpaca.markets"
 MARKET_DATA_URL = "https://data.alpaca.markets"
 
 
-class AlpacaSettings(BaseSettings):
+class AlpacaSettings(EnvSettings):
     """Alpaca credentials and endpoints, read from the names Alpaca users already have
     (`ALPACA_API_KEY`, `ALPACA_SECRET_KEY`, `ALPACA_BASE_URL`, `ALPACA_DATA_URL`) plus
     `TRADEPIT_ALPACA_LIVE`. Paper trading unless `live` is set (and confirmed in code)."""

@@ -45,6 +45,7 @@ from tradepit.config import LIVE_TRADING_URL, PAPER_TRADING_URL, AlpacaSettings
 from tradepit.domain.errors import (
     BrokerError,
     ConfigError,
+    LiveNotConfirmedError,
     OrderNotCancelableError,
     OrderNotFoundError,
     OrderRejectedError,
@@ -101,9 +102,9 @@ def check_mode(settings: AlpacaSettings, confirm_live: bool) -> bool:
     )
     if settings.live:
         if not confirm_live:
-            raise ConfigError(
-                "TRADEPIT_ALPACA_LIVE is set but live trading was not confirmed "
-                "(pass confirm_live=True / --confirm-live): refusing to trade real money"
+            raise LiveNotConfirmedError(
+                "TRADEPIT_ALPACA_LIVE is set but live trading was not confirmed: refusing to "
+                "trade real money"
             )
         if host == paper_host:
             raise ConfigError(f"live trading needs ALPACA_BASE_URL={LIVE_TRADING_URL}")

@@ -3,6 +3,7 @@
 - With `chat_username` and `chat_password` set: Chainlit password auth (any host).
 - Without them: only on a loopback host, as the single local user (no password).
 - Without them on any other host: refused (`ConfigError`) before the server starts.
+- With only one of them: refused (`ConfigError`), rather than ignoring the other.
 
 Login tokens are signed with `chat_auth_secret`, or with a secret generated once and kept
 in `home/chat_ui/auth_secret` (mode 600) so logins survive restarts.
@@ -41,9 +42,17 @@ def password_configured(settings: Settings) -> bool:
 
 
 def auth_mode(settings: Settings, host: str) -> AuthMode:
-    """The mode for serving on `host`; raises ConfigError when it would be unprotected."""
+    """The mode for serving on `host`; raises ConfigError when it would be unprotected, or
+    when only one of the username and the password is set (it would be ignored)."""
     if password_configured(settings):
         return "password"
+    password = settings.chat_password.get_secret_value() if settings.chat_password else ""
+    if (settings.chat_username or "").strip() or password:
+        given, missing = ("PASSWORD", "USERNAME") if password else ("USERNAME", "PASSWORD")
+        raise ConfigError(
+            f"TRADEPIT_CHAT_{given} is set without TRADEPIT_CHAT_{missing}: set both for a "
+            "password login, or neither for the local user on a loopback host"
+        )
     if is_loopback(host):
         return "local"
     raise ConfigError(

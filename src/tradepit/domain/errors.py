@@ -15,6 +15,16 @@ class ConfigError(TradepitError):
     """Configuration is missing or contradictory. Fix the settings; retrying will not help."""
 
 
+class InvalidSettingsError(ConfigError):
+    """A variable (environment or `.env`) has a value tradepit cannot use, or `.env` cannot
+    be read. The message names the variable and file; fix it there (CLI exit code 2)."""
+
+
+class LiveNotConfirmedError(ConfigError):
+    """Live trading is switched on (TRADEPIT_ALPACA_LIVE) but the caller did not confirm
+    it. Nothing was sent. The front end says how its user confirms (e.g. --confirm-live)."""
+
+
 class DataError(TradepitError):
     """Market data problem. See the subclass; never substitute other data silently."""
 

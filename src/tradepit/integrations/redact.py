@@ -1,7 +1,8 @@
 """Secrets never leave the process in a message or a log line.
 
 `secret_values` collects every SecretStr of the settings; `find_secrets` scans a payload
-for them (raw, JSON-escaped and URL-encoded forms); `Redactor` masks them; `protect_logs`
+for them (raw, JSON-escaped and URL-encoded forms); `Redactor` masks them
+(`settings_redactor`: all of the settings' and Alpaca's); `protect_logs`
 masks them in the records of the HTTP libraries the notifiers use (httpx logs every request
 URL at INFO, and a webhook URL is a secret).
 
@@ -14,10 +15,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, SecretStr
+
+if TYPE_CHECKING:
+    from tradepit.config import Settings
 
 MIN_SECRET_LENGTH = 8
 MASK = "[redacted]"
@@ -97,6 +101,14 @@ class Redactor:
         if not self._forms:
             return payload
         return json.loads(self.redact(json.dumps(payload)))
+
+
+def settings_redactor(settings: Settings) -> Redactor:
+    """A redactor of every secret in the settings (Alpaca keys included): what the Slack
+    bot, the notifiers and the model backend mask."""
+    from tradepit.config import AlpacaSettings
+
+    return Redactor(secret_values(settings, AlpacaSettings()).values())
 
 
 class RedactingFilter(logging.Filter):

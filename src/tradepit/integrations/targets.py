@@ -12,20 +12,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tradepit.config import AlpacaSettings, Settings
+from tradepit.config import Settings
 from tradepit.domain.errors import ConfigError
 from tradepit.integrations.events import Severity
 from tradepit.integrations.hub import NotificationHub, Route
 from tradepit.integrations.notify import Notifier, RetryPolicy
-from tradepit.integrations.redact import Redactor, secret_values
+from tradepit.integrations.redact import Redactor, settings_redactor
 
 if TYPE_CHECKING:
     from tradepit.storage import Store
-
-
-def settings_redactor(settings: Settings) -> Redactor:
-    """A redactor of every secret in the settings (Alpaca keys included)."""
-    return Redactor(secret_values(settings, AlpacaSettings()).values())
 
 
 def retry_policy(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> RetryPolicy:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -35,17 +36,29 @@ def dumps_json(value: Any) -> str:
 
 
 def parse_url(url: str) -> URL:
-    """Parse and check a database URL; raise ConfigError for an unusable one."""
+    """Parse and check a database URL; raise ConfigError for an unusable one (naming the
+    URL without its password)."""
     try:
         parsed = make_url(normalise_database_url(url))
     except ArgumentError as e:
-        raise ConfigError(f"invalid database URL: {e}") from e
+        raise ConfigError(f"invalid database URL {hide_password(url)}: {e}") from None
+    except ValueError:  # sqlalchemy's int() of the port
+        raise ConfigError(
+            f"invalid database URL {hide_password(url)}: its host:port cannot be read "
+            "(the port must be a number)"
+        ) from None
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
         raise ConfigError(
             f"unsupported database {parsed.get_backend_name()!r}; "
             f"use one of {', '.join(SUPPORTED_BACKENDS)}"
         )
     return parsed
+
+
+def hide_password(url: str) -> str:
+    """`url` with the password of its ``user:password@`` part masked (works on URLs that
+    cannot be parsed)."""
+    return re.sub(r"(//[^/?#@:]*:)[^/?#]*@", r"\1***@", url)
 
 
 def make_engine(

@@ -122,7 +122,7 @@ class Store:
             yield
         except SQLAlchemyError as e:
             message = _describe(e)
-            log.warning("store operation failed: %s", message)
+            log.debug("store operation failed: %s", message)  # the StoreError reports it
             raise StoreError(message) from e
 
     # --- schema --------------------------------------------------------------------------

@@ -168,3 +168,68 @@ def test_run_exits_1_when_a_cycle_aborted(tmp_path, monkeypatch):
         result = CliRunner().invoke(app, ["run", "--model", model, "--symbols", "SPX", "--once"])
     assert result.exit_code == 1, result.output
     assert "1 aborted" in result.stdout
+
+
+def _cli(tmp_path, monkeypatch, key: str):
+    import typer
+
+    from tradepit.cli_agent import register
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRADEPIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TRADEPIT_MEMORY_BACKEND", "off")
+    monkeypatch.setenv("TRADEPIT_LLM_API_KEY", key)
+    monkeypatch.setenv("TRADEPIT_LLM_MAX_ATTEMPTS", "1")
+    monkeypatch.delenv("TRADEPIT_DATABASE_URL", raising=False)
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)  # keep the commands sub-commands
+    return app
+
+
+def test_run_shows_the_mask_of_a_key_the_server_echoes(tmp_path, monkeypatch):
+    """rich took `[redacted]` for markup: the line read `Bearer ` (the mask vanished)."""
+    from typer.testing import CliRunner
+
+    key = "sk-test-SECRETllmkey789"
+    app = _cli(tmp_path, monkeypatch, key)
+
+    def echo(_: dict) -> tuple[int, dict]:
+        auth = server.headers[-1]["authorization"]
+        return 401, {"error": {"message": f"Incorrect API key provided: {auth}"}}
+
+    with serve(echo) as server:
+        model = f"openai/local-model@{server.url}"
+        result = CliRunner().invoke(app, ["run", "--model", model, "--symbols", "SPX", "--once"])
+    assert result.exit_code == 1, result.output
+    shown = " ".join(result.output.split())  # rich wraps at 80 columns without a terminal
+    assert "Incorrect API key provided: Bearer [redacted]" in shown
+    assert "SECRETllmkey" not in result.output
+
+
+def test_a_secret_in_the_models_answer_is_masked_before_it_is_stored_or_shown(
+    tmp_path, monkeypatch
+):
+    """Only the Slack bot masked it: the CLI printed it and both databases kept it."""
+    from typer.testing import CliRunner
+
+    key = "sk-test-SECRETllmkey789"
+    app = _cli(tmp_path, monkeypatch, key)
+    monkeypatch.setenv("TRADEPIT_SLACK_BOT_TOKEN", "xoxb-SECRET-slack-token")
+
+    def echo(request: dict) -> tuple[int, dict]:
+        auth = server.headers[-1]["authorization"]
+        if not any(m["role"] == "tool" for m in request["messages"]):
+            fn = {"name": "get_quote", "arguments": json.dumps({"symbol": "SPX", "note": auth})}
+            return 200, completion(tool_calls=[fn])
+        return 200, completion(f"I will hold. echo: {auth}, xoxb-SECRET-slack-token")
+
+    with serve(echo) as server:
+        model = f"openai/local-model@{server.url}"
+        result = CliRunner().invoke(app, ["ask", "--model", model, "hello"])
+    assert result.exit_code == 0, result.output
+    assert "echo: Bearer [redacted], [redacted]" in " ".join(result.stdout.split())
+    assert "SECRET" not in result.output
+    stored = [p for p in (tmp_path / "home").iterdir() if p.is_file()]
+    assert {"tradepit.db", "checkpoints.db"} <= {p.name for p in stored}
+    assert all(b"SECRET" not in p.read_bytes() for p in stored)

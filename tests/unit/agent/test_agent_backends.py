@@ -62,6 +62,10 @@ def test_keys_and_base_url_come_from_settings():
         ("openai/local-model@ftp://127.0.0.1/v1", "not an http\\(s\\) URL"),
         ("openai/local-model@http://127.0.0.1:port/v1", "not an http\\(s\\) URL"),
         ("openai/local-model@http://bob:pw-SECRET-9@127.0.0.1:8000/v1", "carries credentials"),
+        ("openai/local-model@http://127.0.0.1:8000/v1?key=URLPASS-SECRET", "a query"),
+        ("openai/local-model@http://127.0.0.1:8000/v1?", "a query"),
+        ("openai/local-model@http://127.0.0.1:8000/v1#SECRET", "a fragment"),
+        ("openai/local-model@bob:pw-SECRET-9@127.0.0.1:8000/v1", "carries credentials"),
     ],
 )
 def test_a_model_spec_that_cannot_work_is_refused_at_start(spec: str, match: str):

@@ -72,7 +72,8 @@ def test_alpaca_live_without_confirmation_is_refused(app, env):
     env.setenv("TRADEPIT_ALPACA_LIVE", "true")
     result = CliRunner().invoke(app, ["account"])
     assert result.exit_code == 1
-    assert "not confirmed" in result.output
+    assert "not confirmed" in result.output and "run again with --confirm-live" in result.output
+    assert "confirm_live=True" not in result.output  # what the code takes, not the command
 
 
 def test_bad_status_is_a_usage_error(app, env):

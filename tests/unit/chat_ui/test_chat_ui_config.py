@@ -70,6 +70,17 @@ def test_non_loopback_host_needs_a_login(settings: Settings) -> None:
     assert auth_mode(both, "127.0.0.1") == "password"
 
 
+@pytest.mark.parametrize(
+    ("update", "given"),
+    [({"chat_password": SecretStr("s3cret")}, "PASSWORD"), ({"chat_username": "ann"}, "USERNAME")],
+)
+def test_half_a_login_is_refused_not_ignored(settings: Settings, update: dict, given: str) -> None:
+    """A password without a username served the chat without a login, without a word."""
+    half = settings.model_copy(update=update)
+    with pytest.raises(ConfigError, match=f"TRADEPIT_CHAT_{given} is set without"):
+        auth_mode(half, "127.0.0.1")
+
+
 def test_check_password(settings: Settings) -> None:
     assert not check_password(settings, "", "")  # nothing configured: nobody logs in
     both = settings.model_copy(

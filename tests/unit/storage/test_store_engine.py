@@ -1,5 +1,6 @@
 """Store construction, SQLite pragmas, transactions, error translation, WAL concurrency."""
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,22 @@ def test_postgres_urls_use_psycopg_3_without_connecting():
 def test_unsupported_urls_are_config_errors(url):
     with pytest.raises(ConfigError):
         Store.from_url(url)
+
+
+def test_a_port_that_is_no_number_names_the_url_without_its_password():
+    with pytest.raises(ConfigError) as caught:
+        Store.from_url("postgresql://postgres:pw-SECRET@127.0.0.1:notaport/x")
+    message = str(caught.value)
+    assert message.startswith("invalid database URL postgresql://postgres:***@127.0.0.1:notaport/x")
+    assert "port must be a number" in message and "SECRET" not in message
+
+
+def test_a_failed_operation_is_raised_not_also_logged(store: Store, caplog):
+    """The CLI printed it twice: the log line, then the error."""
+    store.create_run("run-1", "cycle", T0, {})
+    with caplog.at_level(logging.INFO), pytest.raises(StoreError):
+        store.create_run("run-1", "cycle", T0, {})
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("tradepit")] == []
 
 
 def test_transaction_rolls_back_on_a_caller_error(store: Store):

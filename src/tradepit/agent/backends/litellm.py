@@ -23,7 +23,7 @@ from tradepit.agent.backends import jsonmode
 from tradepit.agent.backends.base import AssistantTurn, ToolCall, Usage
 from tradepit.agent.errors import ModelError, ModelOutputError, ModelUnavailableError
 from tradepit.domain.errors import ConfigError
-from tradepit.integrations.redact import Redactor
+from tradepit.integrations.redact import Redactor, settings_redactor
 
 if TYPE_CHECKING:
     from tradepit.config import Settings
@@ -66,8 +66,15 @@ def routable(model: str) -> None:
 
 
 def check_base_url(url: str) -> None:
-    """ConfigError unless `url` is an http(s) URL with a host and no credentials (they would
-    be shown and stored with the model's name: the key belongs in TRADEPIT_LLM_API_KEY)."""
+    """ConfigError unless `url` is an http(s) URL with a host, without credentials, query or
+    fragment (a key there would be shown and stored with the model's name: the key belongs
+    in TRADEPIT_LLM_API_KEY). The messages never repeat those parts."""
+    if any(mark in url for mark in "@?#"):
+        raise ConfigError(
+            "the base URL carries credentials, a query or a fragment, which would be shown "
+            "and stored with the model's name: give the URL without them (e.g. "
+            "http://127.0.0.1:8000/v1) and the key in TRADEPIT_LLM_API_KEY"
+        )
     try:
         parts = urlsplit(url)
         usable = parts.scheme in ("http", "https") and bool(parts.hostname)
@@ -77,11 +84,6 @@ def check_base_url(url: str) -> None:
     if not usable:
         raise ConfigError(
             f"base URL {url!r} is not an http(s) URL with a host (e.g. http://127.0.0.1:8000/v1)"
-        )
-    if parts.username or parts.password:
-        raise ConfigError(
-            "the base URL carries credentials, which would be shown and stored with the "
-            "model's name: give the URL without them and the key in TRADEPIT_LLM_API_KEY"
         )
 
 
@@ -113,6 +115,7 @@ class LiteLLMBackend:
         backoff_s: float = 1.0,
         backoff_max_s: float = 30.0,
         name: str | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.model = model
         self.name = name or model
@@ -124,8 +127,10 @@ class LiteLLMBackend:
         self.temperature = temperature
         self.backoff_s = backoff_s
         self.backoff_max_s = backoff_max_s
-        self._redactor = Redactor([api_key])
-        """Masks the key in provider errors: servers echo a wrong key back in the message."""
+        self._redactor = redactor or Redactor()
+        """Masks the key (and, from settings, every configured secret) in provider errors
+        and in the model's turns: servers echo a key back, in errors and in answers."""
+        self._redactor.add(api_key)
 
     @classmethod
     def from_settings(cls, spec: str, settings: Settings) -> LiteLLMBackend:
@@ -150,6 +155,7 @@ class LiteLLMBackend:
             max_attempts=settings.llm_max_attempts,
             temperature=settings.llm_temperature,
             name=spec,
+            redactor=settings_redactor(settings),
         )
 
     def complete(
@@ -232,14 +238,18 @@ class LiteLLMBackend:
             text, calls = jsonmode.parse_reply(text)
         else:
             calls = tuple(_tool_call(c, i) for i, c in enumerate(message.tool_calls or ()))
+        redact = self._redactor.redact  # the turn is stored, checkpointed and shown from here
+        calls = tuple(c.model_copy(update={"arguments": redact(c.arguments)}) for c in calls)
         return AssistantTurn(
-            text=text,
+            text=redact(text),
             tool_calls=calls,
             usage=tokens,
             cost_usd=self._cost(litellm, tokens),
             latency_s=latency,
             model=str(getattr(response, "model", "") or self.model),
-            raw=response.model_dump(mode="json", warnings=False),  # providers stray from the types
+            raw=self._redactor.redact_json(  # providers stray from the types
+                response.model_dump(mode="json", warnings=False)
+            ),
         )
 
     def _cost(self, litellm: Any, usage: Usage) -> float:
