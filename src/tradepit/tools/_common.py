@@ -110,7 +110,8 @@ def daily_returns(deps: AgentDeps, symbol: str, start: datetime) -> DailyReturns
     except ValueError as e:  # e.g. a timeframe finer than the data
         raise ToolArgumentError(str(e)) from e
     closes = frame["close"].to_numpy(np.float64)
-    days = frame.index.values.astype("datetime64[D]")  # UTC days, whatever the unit
+    index = pd.DatetimeIndex(frame.index)  # UTC; its integers in its own unit (ns, us, s)
+    days = index.asi8.view(f"datetime64[{index.unit}]").astype("datetime64[D]")
     if len(closes) < 2:
         return DailyReturns(days=days[:0], values=closes[:0])
     return DailyReturns(days=days[1:], values=np.diff(closes) / closes[:-1])
