@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from tradepit.agent.backends.intents import CAPABILITIES
@@ -108,6 +109,47 @@ def _order_outcome(r: dict[str, Any], args: dict[str, Any]) -> str:
     if r.get("stale"):
         note += f" Note: {r['stale']}: the price is not current."
     return f"Order {text}.{note}"
+
+
+_PARTS = {1 / 2: "Half", 1 / 3: "A third", 2 / 3: "Two thirds", 1 / 4: "A quarter",
+          3 / 4: "Three quarters"}  # fmt: skip
+
+
+def part_of_position(
+    args: dict[str, Any], positions: list[dict[str, Any]]
+) -> tuple[dict[str, Any] | None, str]:
+    """The order for "sell half my MSFT" (None when there is none to place) and the sentence
+    that says how its quantity was found: the fraction of the held quantity, rounded down to
+    whole shares when the holding is whole (else to 1e-9); it may only reduce the position."""
+    symbol, side, fraction = args["symbol"], args["side"], args["fraction"]
+    part = _PARTS.get(fraction, f"{100 * fraction:g}%")
+    held = next((p["qty"] for p in positions if p["symbol"] == symbol), 0.0)
+    if held == 0:
+        return None, f"You hold no {symbol}, so there is no part of it to trade. Nothing was sent."
+    if (held > 0) != (side == "sell"):
+        way, other = ("long", "sell") if held > 0 else ("short", "buy back")
+        return None, (
+            f"You are {way} {_qty(abs(held))} {symbol}: a {side} would add to it. To reduce "
+            f"it: '{other} {part.lower()} of my {symbol}'. Nothing was sent."
+        )
+    size = Decimal(repr(abs(held)))
+    step = Decimal(1) if size == size.to_integral_value() else Decimal("1e-9")
+    exact = size * Decimal(repr(fraction))
+    qty = (exact / step).to_integral_value(ROUND_FLOOR) * step
+    of = f"{part} of your {_qty(float(size))} {symbol}"
+    if qty <= 0:
+        return None, f"{of} is less than one share. Nothing was sent."
+    rounded = " (rounded down)" if qty != exact else ""
+    said = f"{of} is {_qty(float(qty))}{rounded}:"
+    return {"symbol": symbol, "side": side, "qty": float(qty)}, said
+
+
+def latest_only(kind: str, args: dict[str, Any], day: str) -> str:
+    """The note for a message that names a date chat cannot answer for."""
+    note = f"Dates are not supported in chat: this is for the latest bar, not {day}."
+    if kind == "indicators" and args.get("symbol"):
+        note += f" For {day}, run: tradepit indicators {args['symbol']} --at {day}"
+    return note
 
 
 def _quote(r: dict[str, Any]) -> str:
