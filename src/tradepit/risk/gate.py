@@ -84,9 +84,9 @@ class MarketContext:
 
 
 _CAPS = (
-    (ReasonCode.RESIZED_MAX_POSITION, ReasonCode.MAX_POSITION_SIZE, "max position size"),
-    (ReasonCode.RESIZED_GROSS_EXPOSURE, ReasonCode.MAX_GROSS_EXPOSURE, "max gross exposure"),
-    (ReasonCode.RESIZED_BUYING_POWER, ReasonCode.INSUFFICIENT_BUYING_POWER, "buying power"),
+    (ReasonCode.RESIZED_MAX_POSITION, ReasonCode.MAX_POSITION_SIZE),
+    (ReasonCode.RESIZED_GROSS_EXPOSURE, ReasonCode.MAX_GROSS_EXPOSURE),
+    (ReasonCode.RESIZED_BUYING_POWER, ReasonCode.INSUFFICIENT_BUYING_POWER),
 )
 
 
@@ -186,7 +186,8 @@ class _Check:
 
     def _reduce(self, qty: Decimal, held: Decimal) -> OrderRequest:
         if qty > abs(held):
-            self._note(ReasonCode.RESIZED_TO_CLOSE, f"qty {_n(qty)} -> {_n(abs(held))} (no flip)")
+            closes = f"qty {_n(qty)} -> {_n(abs(held))}: closes the {_n(held)} held, no flip"
+            self._note(ReasonCode.RESIZED_TO_CLOSE, closes)
             qty = abs(held)
         if self.state is not TradingState.ACTIVE:
             self._note(ReasonCode.RISK_REDUCING, f"reduces {self.req.symbol} in {self.state}")
@@ -262,12 +263,22 @@ class _Check:
         allowed = min(qty, *sizes)
         if allowed == qty:
             return qty
-        for size, room, (resized, denied, what) in zip(sizes, rooms, _CAPS, strict=True):
-            if size == allowed:
-                message = f"{what}: room {room:.2f} @ {_n(px)}"
-                if allowed <= 0:
-                    raise _Denied(denied, f"no {message}")
-                self._note(resized, f"qty {_n(qty)} -> {_n(allowed)}, {message}")
+        caps = (
+            f"max position {_pct(lim.max_position_pct)} of equity",
+            f"max gross exposure {_n(lim.max_leverage)}x equity",
+            "buying power",
+        )
+        for size, room, cap, (resized, denied) in zip(sizes, rooms, caps, _CAPS, strict=True):
+            if size != allowed:
+                continue
+            left = f"${max(room, ZERO):,.2f} left"
+            if allowed <= 0:
+                unit = "one share" if step == WHOLE else "the smallest quantity"
+                head = f"{cap}: {left}" if resized is ReasonCode.RESIZED_BUYING_POWER else (
+                    f"{cap} reached: {left}"
+                )  # fmt: skip
+                raise _Denied(denied, f"{head}, less than {unit} at {_n(px)}")
+            self._note(resized, f"qty {_n(qty)} -> {_n(allowed)}: {cap}, {left} at {_n(px)}")
         return allowed
 
     def _check_correlation(self, long: bool) -> None:
@@ -346,6 +357,11 @@ def _n(value: Decimal) -> str:
 def _span(aligned: AlignedReturns) -> str:
     """The days a figure was computed over, for its message: "(60 days to 2017-11-10)"."""
     return f"({aligned.count} days to {aligned.last_day})"
+
+
+def _pct(fraction: Decimal) -> str:
+    """0.10 -> "10%"."""
+    return f"{_n(fraction * 100)}%"
 
 
 def _note(code: ReasonCode, message: str) -> RiskReason:

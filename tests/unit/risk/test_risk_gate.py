@@ -153,6 +153,26 @@ def test_position_already_at_cap_is_denied():
     assert v.codes[-1] == ReasonCode.MAX_POSITION_SIZE and v.reasons[-1].blocking
 
 
+def test_cap_messages_say_which_limit_and_what_is_left_in_dollars():
+    """The denial read "no max position size: room 19.47 @ 83.87" (19.47 was dollars)."""
+    held = [pos("AAA", "119", price="83.87")]
+    v = GATE.check(buy(qty="1"), account(), held, market(AAA="83.87"))
+    assert v.reasons[-1].message == (
+        "max position 10% of equity reached: $19.47 left, less than one share at 83.87"
+    )
+    resized = GATE.check(buy(qty="150"), account(), [], M100)
+    assert [r.message for r in resized.reasons if r.code == "resized_max_position"] == [
+        "qty 150 -> 100: max position 10% of equity, $10,000.00 left at 100"
+    ]
+    broke = GATE.check(buy(qty="50"), account(bp="99.99"), [], M100)
+    assert broke.reasons[-1].message == ("buying power: $99.99 left, less than one share at 100")
+    gross = RiskGate(RiskLimits(max_position_pct=D("0.5"), max_open_positions=10))
+    full = [pos(s, "250") for s in ("BBB", "CCC", "DDD", "EEE")]
+    assert gross.check(buy(qty="1"), account(), full, M100).reasons[-1].message == (
+        "max gross exposure 1x equity reached: $0.00 left, less than one share at 100"
+    )
+
+
 def test_position_grown_above_cap_blocks_adds_but_not_sells():
     held = [pos("AAA", "100", price="120")]
     assert not GATE.check(buy(qty="1"), account(), held, market(AAA="120")).approved
@@ -278,6 +298,7 @@ def test_flip_is_cut_to_the_closing_quantity():
     v = GATE.check(sell("AAA", "150"), account(), [pos("AAA", "100")], M100)
     assert v.approved and v.adjusted_request.qty == 100
     assert ReasonCode.RESIZED_TO_CLOSE in codes(v)
+    assert v.reasons[0].message == "qty 150 -> 100: closes the 100 held, no flip"
     v = GATE.check(buy("AAA", "80"), account(), [pos("AAA", "-30")], M100, TradingState.HALTED)
     assert v.approved and v.adjusted_request.qty == 30
 
