@@ -179,9 +179,13 @@ def test_chat_order_reports_the_broker_state(backend, chat_deps: AgentDeps, mark
     assert "Equity" in portfolio and "MSFT 10 @" in portfolio
 
 
-def test_chat_denied_and_resized_orders(backend, chat_deps: AgentDeps) -> None:
+def test_chat_denied_and_resized_orders(backend, chat_deps: AgentDeps, market: Market) -> None:
     resized = chat(backend, chat_deps, "buy 1000 MSFT")
-    assert "resized it from 1,000 to" in resized
+    price = float(market.visible("MSFT")["close"].iloc[-1])
+    assert f"It was cut from 1000 to {int(10_000 // price)} by the risk gate: max position " in (
+        resized
+    )  # fmt: skip
+    assert "10% of equity, $10,000.00 left at" in resized
     denied = chat(backend, chat_deps, "sell 5 SPX at limit 2500 take profit 2700")
     assert "risk gate denied" in denied and "nothing was sent" in denied
 
@@ -219,10 +223,19 @@ def test_chat_cancel_and_close_all(backend, chat_deps: AgentDeps, market: Market
     market.step()
     assert "Which order" in chat(backend, chat_deps, "cancel my order")
     cancelled = chat(backend, chat_deps, "cancel all orders")
-    assert cancelled.count(": canceled") >= 3  # the limit order and MSFT's two exit legs
+    # the answer is what the cancels did: it listed the orders as "not filled yet" first
+    # and the canceled bracket entry read "canceled; stop .., target .." as if they remained
+    head, *lines = cancelled.splitlines()
+    assert head == "Canceling 3 open orders:" and len(lines) == 3
+    assert all(line.startswith("Order ") and ": canceled" in line for line in lines)
+    assert "not filled yet" not in cancelled
+    (entry,) = [line for line in lines if "SPX" in line]
+    assert entry.endswith(": canceled, with its exits (stop 1470, target 1590).")
     assert market.broker.list_orders("open") == []
+    assert chat(backend, chat_deps, "cancel all orders") == "No open orders: nothing to cancel."
     closed = chat(backend, chat_deps, "close all")
-    assert "sell 10 MSFT market" in closed and "not filled yet" in closed
+    assert closed.startswith("Closing 1 position:\nOrder sell 10 MSFT market")
+    assert "Positions:" not in closed  # the positions before the close
 
 
 def test_chat_cancel_all_of_one_symbol(backend, chat_deps: AgentDeps, market: Market) -> None:
@@ -258,9 +271,12 @@ def test_chat_reports_a_rejected_approval(backend) -> None:
 
 
 def test_chat_size_and_notional(market: Market) -> None:
+    """The conversion was never said: "buy $5000 of MSFT" answered "buy 106 MSFT"."""
     deps = make_deps(market, approval_notional=Decimal(10**9))
     answer = chat(RulesBackend("sma_cross"), deps, "buy $5000 of MSFT")
-    assert "buy $5,000.00 MSFT" in answer or "buy 11" in answer
+    price = float(market.visible("MSFT")["close"].iloc[-1])
+    qty = int(5000 // price)
+    assert answer.startswith(f"$5,000 → {qty} MSFT (~${qty * price:,.0f}). Order buy {qty} MSFT")
 
 
 @pytest.mark.parametrize(

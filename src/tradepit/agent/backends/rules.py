@@ -29,6 +29,7 @@ from tradepit.agent.backends.base import AssistantTurn, ToolCall
 from tradepit.agent.backends.intents import Intent, parse_intent
 from tradepit.agent.backends.rules_answers import (
     Step,
+    after_all,
     describe,
     help_text,
     latest_only,
@@ -203,6 +204,8 @@ class RulesBackend:
                 return follow, ""
         if intent.kind == "order_part":
             return self._part(intent, steps)
+        if intent.kind in ("cancel_all", "close_all"):
+            return [], after_all(intent.kind, steps)
         answer = "\n".join(describe(s) for s in steps)
         if intent.kind == "cancel" and "order_id" not in intent.args:
             answer = f"Which order should I cancel? Tell me its id.\n{answer}"
