@@ -211,7 +211,8 @@ def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: floa
     lo, hi = replay_window(source, o.symbols, start, end)
     if end is not None and hi < end:  # it stopped at the data's end without a word
         last = hi - timedelta(microseconds=1)  # `hi` is exclusive
-        err.print(f"[yellow]note:[/] the data of {', '.join(o.symbols)} ends {last:%Y-%m-%d}; "
+        early = [s for s in o.symbols if source.frame(s).index[-1].date() == last.date()]
+        err.print(f"[yellow]note:[/] the data of {', '.join(early)} ends {last:%Y-%m-%d}; "
                   "the replay stops there")  # fmt: skip
     step = parse_timeframe(o.interval)
     if next(iter(ticks(lo, hi, step, o.calendar)), None) is None:

@@ -112,7 +112,11 @@ def _emit_json(payload: Any) -> None:
 
 
 def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+    """Cents; an amount that rounds to nothing is 0.00, never -0.00."""
+    return "" if value is None else f"{value.quantize(_CENT) + 0:,.2f}"
+
+
+_CENT = Decimal("0.01")
 
 
 def _positions_table(positions: list[Position]) -> Table:

@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
@@ -219,7 +219,11 @@ class RunLoop:
         expected = plan.config()
         older = {"live": False, "calendar": plan.calendar}  # what earlier versions left out
         found = older | {k: stored.config[k] for k in expected if k in stored.config}
-        changed = [f"{k} {found[k]} (now {v})" for k, v in expected.items() if found[k] != v]
+        changed = [
+            f"{_option(k)} {_shown(k, found[k])} (now {_shown(k, v)})"
+            for k, v in expected.items()
+            if found[k] != v
+        ]
         if changed:
             raise ConfigError(
                 f"run {plan.run_id!r} was started with {', '.join(changed)}: resume it with "
@@ -229,6 +233,26 @@ class RunLoop:
             log.info("run already completed", extra={"run": plan.run_id})
             return False
         return True
+
+
+def _option(key: str) -> str:
+    """A run setting as its command-line option ("--start"); `live` has none."""
+    return key if key == "live" else f"--{key}"
+
+
+def _shown(key: str, value: Any) -> str:
+    """A stored run setting as the user gives it: dates as days, the exclusive end as the
+    last day it includes (--end 2017-07-14 is stored as 2017-07-15T00:00), symbols
+    comma-separated."""
+    if value is None:
+        return "none"
+    if key == "start":
+        return f"{datetime.fromisoformat(value):%Y-%m-%d}"
+    if key == "end":
+        return f"{datetime.fromisoformat(value) - timedelta(microseconds=1):%Y-%m-%d}"
+    if key == "symbols":
+        return ",".join(value)
+    return str(value)
 
 
 def stored_start(store: Store, run_id: str) -> datetime | None:

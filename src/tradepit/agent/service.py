@@ -21,6 +21,7 @@ from typing import Any, Literal
 from langgraph.types import Command, Durability
 
 from tradepit.agent.backends.base import ModelBackend
+from tradepit.agent.backends.rules_answers import order_phrase
 from tradepit.agent.budget import Budget, BudgetLimits
 from tradepit.agent.deps import AgentDeps, Mode
 from tradepit.agent.graph import AgentGraph
@@ -301,7 +302,10 @@ def _reply(config: dict[str, Any], values: Mapping[str, Any]) -> Reply:
     }
     if interrupts:
         approval = dict(interrupts[0].value)
+        done = [f"{order_phrase(order)}." for order in _orders_sent(steps)]
         text = f"Waiting for approval: {approval.get('summary', '')}"
+        if done:
+            text = "\n".join(["Done in this turn so far:", *done, text])
         return Reply(status="awaiting_approval", text=text, approval=approval, **common)
     status: Status = "aborted" if outcome.get("status") == "aborted" else "answered"
     return Reply(
@@ -310,3 +314,14 @@ def _reply(config: dict[str, Any], values: Mapping[str, Any]) -> Reply:
         error_type=outcome.get("error_type"),
         **common,
     )
+
+
+def _orders_sent(steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The broker's orders (tool views) of the order tools that ran in this turn: at an
+    approval pause, what earlier calls already did (a close that filled) is said too."""
+    views = []
+    for step in steps:
+        order = (step.get("output") or {}).get("order")
+        if step.get("name") in ORDER_TOOLS and step.get("ok") and isinstance(order, dict):
+            views.append(order)
+    return views

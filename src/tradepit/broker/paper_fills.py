@@ -44,7 +44,10 @@ FRACTION_QUANTUM = Decimal("1e-9")
 
 
 def market_fill(side: Side, open_: Decimal, slip: Decimal) -> Decimal:
-    """Rule 2: the open, moved against the trader by the slippage."""
+    """Rule 2: the open, moved against the trader by the slippage (none: the open as it
+    is, not 63.980 for 63.98 times a slippage factor of 1.0)."""
+    if not slip:
+        return open_
     return open_ * (ONE + slip) if side is Side.BUY else open_ * (ONE - slip)
 
 

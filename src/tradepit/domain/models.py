@@ -241,7 +241,8 @@ class Position(Frozen):
 
     @property
     def unrealized_pnl(self) -> Decimal:
-        return (self.market_price - self.avg_entry_price) * self.qty
+        pnl = (self.market_price - self.avg_entry_price) * self.qty
+        return pnl if pnl else abs(pnl)  # a short at its entry price: 0, not -0
 
     @property
     def side(self) -> Side:

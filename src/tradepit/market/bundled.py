@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).with_name("data")
 OHLCV_COLUMNS = ("open", "high", "low", "close", "volume")
 _INDEXES = frozenset({"SPX", "IXIC"})
+PRICE_DECIMALS = {"SPX": 2, "IXIC": 2, "MSFT": 5}
+"""The precision of each OHLCV series' prices; `load_bundled` rounds to it. The files keep
+their sources' artifacts: arch's index levels went through float32 (2506.85 is stored as
+2506.850098, 6635.28 as 6635.279785; index levels are published in cents), pmdarima's
+adjusted MSFT prices carry binary noise (67.927 as 67.92699999999999; they have at most 5
+decimals). Rounding recovers the published values: the largest change is 0.00023 (IXIC),
+and MSFT's adjusted prices are not moved to a cent tick they never had."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,8 @@ def _read(file: str) -> pd.DataFrame:
 def load_bundled(symbol: str) -> pd.DataFrame:
     """Bars of a bundled symbol, indexed by UTC open time ("timestamp").
 
-    OHLCV symbols: float64 open, high, low, close, volume. Close-only symbols: a single
+    OHLCV symbols: float64 open, high, low, close (rounded to the series' precision,
+    `PRICE_DECIMALS`), volume. Close-only symbols: a single
     float64 `close` column and ``attrs["close_only"] = True``. Raises UnknownSymbolError.
     """
     entry = _series(symbol)
@@ -113,7 +121,8 @@ def load_bundled(symbol: str) -> pd.DataFrame:
     if entry.close_only:
         frame = raw[[entry.symbol]].dropna().rename(columns={entry.symbol: "close"})
     else:
-        frame = raw[list(OHLCV_COLUMNS)].copy()
+        decimals = PRICE_DECIMALS[entry.symbol]  # a new frame of one float64 block
+        frame = raw[list(OHLCV_COLUMNS)].round(dict.fromkeys(OHLCV_COLUMNS[:4], decimals))
     frame.attrs.update(symbol=entry.symbol, source=entry.source, close_only=entry.close_only)
     return frame
 

@@ -9,6 +9,9 @@ from tradepit.risk.gate import (
 )
 from tradepit.risk.limits import ReasonCode, RiskLimits, load_limits
 from tradepit.risk.portfolio import (
+    AlignedReturns,
+    DailyReturns,
+    aligned_returns,
     correlation_matrix,
     expected_shortfall,
     historical_var,
@@ -19,11 +22,14 @@ from tradepit.risk.sizing import atr_size, fixed_fractional, fractional_kelly, k
 from tradepit.risk.state import StateAssessment, assess_state, evaluate_state, stricter
 
 __all__ = [
+    "AlignedReturns",
+    "DailyReturns",
     "MarketContext",
     "ReasonCode",
     "RiskGate",
     "RiskLimits",
     "StateAssessment",
+    "aligned_returns",
     "assess_state",
     "atr_size",
     "correlation_matrix",

@@ -25,9 +25,13 @@ Policy
   reference price (below/above for longs, above/below for shorts), rounded away from it to
   the tick (0.01 at or above 1, finer below); a given one on the wrong side is denied.
 - Correlation: direction-adjusted Pearson (same-direction holdings count positively, a short
-  against a long negatively) must not exceed `max_correlation`; missing history -> note.
-- VaR: 1-day historical VaR of the post-trade portfolio (exposures replayed over the return
-  history) as a fraction of equity must not exceed `max_var_pct`; missing history -> note.
+  against a long negatively) over the last `correlation_window` days both symbols have
+  returns for (paired by date, see `tradepit.risk.portfolio`) must not exceed
+  `max_correlation`. Fewer than `correlation_min_periods` common days (no history, or data
+  that end before the other's start) -> the pair is skipped with a note saying so.
+- VaR: 1-day historical VaR of the post-trade portfolio (exposures replayed over the last
+  `var_window` days every symbol has) as a fraction of equity must not exceed
+  `max_var_pct`; fewer than `var_min_periods` common days -> note.
 Pending open orders are not seen by the gate; callers should net them into `positions`.
 """
 
@@ -36,8 +40,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
-
-import numpy as np
 
 from tradepit.domain.models import (
     Account,
@@ -51,7 +53,14 @@ from tradepit.domain.models import (
     TradingState,
 )
 from tradepit.risk.limits import ReasonCode, RiskLimits
-from tradepit.risk.portfolio import historical_var, pearson, portfolio_pnl
+from tradepit.risk.portfolio import (
+    AlignedReturns,
+    DailyReturns,
+    aligned_returns,
+    historical_var,
+    pearson,
+    replay,
+)
 from tradepit.risk.state import assess_state, stricter
 
 ZERO = Decimal(0)
@@ -65,19 +74,19 @@ _PRECISION = 50
 class MarketContext:
     """What the gate knows about the market. Treat the mappings as read-only.
 
-    `returns` holds daily simple returns per symbol, aligned at the last element
-    (see `tradepit.risk.portfolio`); `assets` is an optional lookup for tradability flags.
+    `returns` holds each symbol's dated daily returns (paired by date, see
+    `tradepit.risk.portfolio`); `assets` is an optional lookup for tradability flags.
     """
 
     prices: Mapping[str, Decimal]
-    returns: Mapping[str, np.ndarray] = field(default_factory=dict)
+    returns: Mapping[str, DailyReturns] = field(default_factory=dict)
     assets: Mapping[str, Asset] = field(default_factory=dict)
 
 
 _CAPS = (
-    (ReasonCode.RESIZED_MAX_POSITION, ReasonCode.MAX_POSITION_SIZE, "max position size"),
-    (ReasonCode.RESIZED_GROSS_EXPOSURE, ReasonCode.MAX_GROSS_EXPOSURE, "max gross exposure"),
-    (ReasonCode.RESIZED_BUYING_POWER, ReasonCode.INSUFFICIENT_BUYING_POWER, "buying power"),
+    (ReasonCode.RESIZED_MAX_POSITION, ReasonCode.MAX_POSITION_SIZE),
+    (ReasonCode.RESIZED_GROSS_EXPOSURE, ReasonCode.MAX_GROSS_EXPOSURE),
+    (ReasonCode.RESIZED_BUYING_POWER, ReasonCode.INSUFFICIENT_BUYING_POWER),
 )
 
 
@@ -177,7 +186,8 @@ class _Check:
 
     def _reduce(self, qty: Decimal, held: Decimal) -> OrderRequest:
         if qty > abs(held):
-            self._note(ReasonCode.RESIZED_TO_CLOSE, f"qty {_n(qty)} -> {_n(abs(held))} (no flip)")
+            closes = f"qty {_n(qty)} -> {_n(abs(held))}: closes the {_n(held)} held, no flip"
+            self._note(ReasonCode.RESIZED_TO_CLOSE, closes)
             qty = abs(held)
         if self.state is not TradingState.ACTIVE:
             self._note(ReasonCode.RISK_REDUCING, f"reduces {self.req.symbol} in {self.state}")
@@ -253,12 +263,22 @@ class _Check:
         allowed = min(qty, *sizes)
         if allowed == qty:
             return qty
-        for size, room, (resized, denied, what) in zip(sizes, rooms, _CAPS, strict=True):
-            if size == allowed:
-                message = f"{what}: room {room:.2f} @ {_n(px)}"
-                if allowed <= 0:
-                    raise _Denied(denied, f"no {message}")
-                self._note(resized, f"qty {_n(qty)} -> {_n(allowed)}, {message}")
+        caps = (
+            f"max position {_pct(lim.max_position_pct)} of equity",
+            f"max gross exposure {_n(lim.max_leverage)}x equity",
+            "buying power",
+        )
+        for size, room, cap, (resized, denied) in zip(sizes, rooms, caps, _CAPS, strict=True):
+            if size != allowed:
+                continue
+            left = f"${max(room, ZERO):,.2f} left"
+            if allowed <= 0:
+                unit = "one share" if step == WHOLE else "the smallest quantity"
+                head = f"{cap}: {left}" if resized is ReasonCode.RESIZED_BUYING_POWER else (
+                    f"{cap} reached: {left}"
+                )  # fmt: skip
+                raise _Denied(denied, f"{head}, less than {unit} at {_n(px)}")
+            self._note(resized, f"qty {_n(qty)} -> {_n(allowed)}: {cap}, {left} at {_n(px)}")
         return allowed
 
     def _check_correlation(self, long: bool) -> None:
@@ -266,24 +286,23 @@ class _Check:
         others = [(s, q) for s, (q, _) in self.book.items() if q != 0 and s != symbol]
         if not others:
             return
-        returns, missing, worst = self.market.returns, [], (-2.0, "")
-        mine = returns.get(symbol)
+        skipped, worst = [], (-2.0, "", "")
         for other, q in others:
-            theirs = returns.get(other)
-            rho = None if mine is None or theirs is None else pearson(
-                mine, theirs, lim.correlation_window, lim.correlation_min_periods
-            )  # fmt: skip
+            pair_symbols = (symbol, other)
+            pair = aligned_returns(self.market.returns, pair_symbols, lim.correlation_window)
+            gap = self._history_gap(pair_symbols, pair, lim.correlation_min_periods)
+            rho = None if gap or pair is None else pearson(*pair.matrix)
             if rho is None:
-                missing.append(other)
+                skipped.append(f"{other} ({gap or 'constant returns'})")
                 continue
             effective = rho if long == (q > 0) else -rho
-            worst = max(worst, (effective, other))
+            worst = max(worst, (effective, other, _span(pair)))
         if worst[0] > lim.max_correlation:
             shown = _above(worst[0], lim.max_correlation)
-            msg = f"correlation {shown} with {worst[1]} > {lim.max_correlation}"
+            msg = f"correlation {shown} with {worst[1]} > {lim.max_correlation} {worst[2]}"
             raise _Denied(ReasonCode.CORRELATION_LIMIT, msg)
-        if missing:
-            self._note(ReasonCode.CORRELATION_SKIPPED, f"no history vs {', '.join(missing)}")
+        if skipped:
+            self._note(ReasonCode.CORRELATION_SKIPPED, f"not checked vs {', '.join(skipped)}")
 
     def _check_var(self, symbol_exposure: Decimal) -> None:
         cap, lim = self.lim.max_var_pct, self.lim
@@ -291,14 +310,16 @@ class _Check:
             return
         exposures = {s: float(q * p) for s, (q, p) in self.book.items() if q != 0}
         exposures[self.req.symbol] = float(symbol_exposure)
-        pnl = portfolio_pnl(exposures, self.market.returns, lim.var_window)
-        if pnl is None or len(pnl) < lim.var_min_periods:
-            self._note(ReasonCode.VAR_SKIPPED, "too little return history for VaR")
+        aligned = aligned_returns(self.market.returns, list(exposures), lim.var_window)
+        gap = self._history_gap(list(exposures), aligned, lim.var_min_periods)
+        if gap or aligned is None:
+            self._note(ReasonCode.VAR_SKIPPED, f"VaR not checked: {gap}")
             return
+        pnl = replay(exposures, aligned)
         var = historical_var(pnl, lim.var_confidence) / float(self.account.equity)
         if var > cap:
             msg = f"post-trade VaR{lim.var_confidence:.0%} {var:.2%} of equity > {cap:.2%}"
-            raise _Denied(ReasonCode.VAR_LIMIT, msg)
+            raise _Denied(ReasonCode.VAR_LIMIT, f"{msg} {_span(aligned)}")
 
     def _bracket(self, ref: Decimal, long: bool) -> tuple[Decimal, Decimal]:
         sl, tp, lim = self.req.stop_loss, self.req.take_profit, self.lim
@@ -311,6 +332,18 @@ class _Check:
             self._note(ReasonCode.TAKE_PROFIT_ATTACHED, f"take-profit {_n(tp)} from {_n(ref)}")
         return sl, tp
 
+    def _history_gap(
+        self, symbols: Sequence[str], aligned: AlignedReturns | None, needed: int
+    ) -> str:
+        """Why the returns of `symbols` are too short to judge on ("" when they are not):
+        a symbol without history, or too few days they all have (data that end early)."""
+        missing = [s for s in symbols if s not in self.market.returns]
+        if missing or aligned is None:
+            return f"no return history for {', '.join(missing)}"
+        if aligned.count >= needed:
+            return ""
+        return f"only {aligned.count} common days of {', '.join(symbols)} returns, {needed} needed"
+
     def _note(self, code: ReasonCode, message: str) -> None:
         self.reasons.append(_note(code, message))
 
@@ -319,6 +352,16 @@ def _n(value: Decimal) -> str:
     """A price or quantity for a message: at most 4 decimals, no float noise."""
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+def _span(aligned: AlignedReturns) -> str:
+    """The days a figure was computed over, for its message: "(60 days to 2017-11-10)"."""
+    return f"({aligned.count} days to {aligned.last_day})"
+
+
+def _pct(fraction: Decimal) -> str:
+    """0.10 -> "10%"."""
+    return f"{_n(fraction * 100)}%"
 
 
 def _note(code: ReasonCode, message: str) -> RiskReason:

@@ -13,7 +13,7 @@ import pandas as pd
 from tradepit.domain.errors import UnknownSymbolError
 from tradepit.domain.models import Account, Order, Position, TradingState
 from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
-from tradepit.risk import MarketContext, assess_state, stricter
+from tradepit.risk import DailyReturns, MarketContext, assess_state, stricter
 from tradepit.tools.errors import SymbolNotTradedError, ToolArgumentError
 
 if TYPE_CHECKING:
@@ -23,6 +23,9 @@ ZERO = Decimal(0)
 _DAY = timedelta(days=1)
 RETURNS_WINDOW = 260
 """Daily returns handed to the gate (correlation and VaR windows are at most 250)."""
+RETURNS_REACH = timedelta(days=2 * 365)
+"""How far before now the gate's return histories may end: a symbol whose data stop
+earlier (a stale series) is paired with the others on the days it has, up to this old."""
 
 
 def resolve_symbol(deps: AgentDeps, symbol: str, *, trading: bool = False) -> str:
@@ -99,10 +102,19 @@ def recent_bars(deps: AgentDeps, symbol: str, timeframe: str, count: int) -> pd.
     return frame.iloc[-count:]
 
 
-def daily_returns(deps: AgentDeps, symbol: str, count: int = RETURNS_WINDOW) -> np.ndarray:
-    """Simple daily returns of the last `count` + 1 completed daily closes."""
-    closes = recent_bars(deps, symbol, "1Day", count + 1)["close"].to_numpy(np.float64)
-    return np.diff(closes) / closes[:-1] if len(closes) > 1 else np.zeros(0)
+def daily_returns(deps: AgentDeps, symbol: str, start: datetime) -> DailyReturns:
+    """Simple daily returns of the completed daily closes from `start` on, each stamped
+    with its day (the gate pairs symbols by date)."""
+    try:
+        frame = deps.market.get_bars(symbol, "1Day", start=start)
+    except ValueError as e:  # e.g. a timeframe finer than the data
+        raise ToolArgumentError(str(e)) from e
+    closes = frame["close"].to_numpy(np.float64)
+    index = pd.DatetimeIndex(frame.index)  # UTC; its integers in its own unit (ns, us, s)
+    days = index.asi8.view(f"datetime64[{index.unit}]").astype("datetime64[D]")
+    if len(closes) < 2:
+        return DailyReturns(days=days[:0], values=closes[:0])
+    return DailyReturns(days=days[1:], values=np.diff(closes) / closes[:-1])
 
 
 def last_price(deps: AgentDeps, symbol: str) -> Decimal:
@@ -166,10 +178,17 @@ def net_positions(
 
 
 def market_context(deps: AgentDeps, symbols: Iterable[str]) -> MarketContext:
-    """Last prices, daily return history and assets of `symbols`, as the gate wants them."""
+    """Last prices, dated daily returns and assets of `symbols`, as the gate wants them.
+    Every history reaches `RETURNS_WINDOW` trading days before the earliest last bar among
+    them (not before `RETURNS_REACH`), so a symbol whose data end early still has days in
+    common with the others."""
     wanted = sorted(set(symbols))
+    quotes = {s: deps.market.latest_quote(s) for s in wanted}
+    now = deps.clock.now()
+    earliest = min((q.timestamp for q in quotes.values()), default=now)
+    start = max(min(earliest, now), now - RETURNS_REACH) - _DAY * (RETURNS_WINDOW + 1) * 1.6
     return MarketContext(
-        prices={s: last_price(deps, s) for s in wanted},
-        returns={s: daily_returns(deps, s) for s in wanted},
+        prices={s: q.last for s, q in quotes.items()},
+        returns={s: daily_returns(deps, s, start) for s in wanted},
         assets={s: deps.market.get_asset(s) for s in wanted},
     )

@@ -153,6 +153,22 @@ def check_available(
         )
 
 
+_RESIZES = frozenset({
+    "resized_max_position", "resized_gross_exposure", "resized_buying_power", "resized_to_close",
+})  # fmt: skip
+
+
+def resize_phrase(code: str, message: str) -> str | None:
+    """A gate reason that cut an order's quantity, in words ("cut from 3 to 1 by the risk
+    gate: max position 10% of equity, $3,364.72 left at 6635.28"); None for other reasons.
+    `message` is the gate's "qty 3 -> 1: <why>"."""
+    if code not in _RESIZES:
+        return None
+    sizes, _, why = message.partition(": ")
+    before, _, after = sizes.removeprefix("qty ").partition(" -> ")
+    return f"cut from {before} to {after} by the risk gate: {why}"
+
+
 def estimated_notional(deps: AgentDeps, verdict: RiskVerdict) -> Decimal:
     """Dollar value of what would be sent (the adjusted request when approved), at the
     higher of its own price and where it fills: a sell limit far under the market fills at

@@ -38,7 +38,7 @@ from tradepit.tools import (
     run_backtest,
 )
 from tradepit.tools._common import resolve_symbol
-from tradepit.tools._orders import OrderArgs, check, estimated_notional
+from tradepit.tools._orders import OrderArgs, check, estimated_notional, resize_phrase
 from tradepit.tools.base import Tool, ToolOutput
 
 if TYPE_CHECKING:
@@ -272,7 +272,12 @@ class ApprovalRequest(BaseModel):
             for name, value in (("stop", r.stop_loss), ("target", r.take_profit))
             if value is not None
         )
-        return f"{r.side} {size} {r.symbol} {r.type} (~${self.notional:,.2f}){extras}"
+        head = f"{r.side} {size} {r.symbol} {r.type} (~${self.notional:,.2f}){extras}"
+        asked, changes = self.request.notional, []
+        if asked is not None:
+            changes.append(f"${asked:,.2f}".removesuffix(".00") + f" → {size} {r.symbol}")
+        changes += [p for x in self.verdict.reasons if (p := resize_phrase(x.code, x.message))]
+        return "; ".join([head, *changes])
 
 
 def approval_request(

@@ -41,6 +41,29 @@ def test_big_order_waits_then_approval_sends_it(world: World):
     assert service.pending_approval("s1") is None
 
 
+def test_the_pause_says_what_the_gate_changed_and_what_this_turn_already_did(world: World):
+    """ "Waiting for approval: sell 1 IXIC ..." did not say the order was cut from 3, nor
+    that an order earlier in the same turn had already gone to the broker."""
+    small = call("place_order", SMALL, id="c1")
+    big = call("place_order", {**BIG, "qty": 500}, id="c2")
+    service = world.service(Scripted(turn("", small, big)))
+    reply = service.chat("s1", "buy 5 MSFT then 500 MSFT")
+    assert reply.status == "awaiting_approval"
+    done, first, waiting = reply.text.splitlines()
+    assert done == "Done in this turn so far:"
+    assert first.startswith("buy 5 MSFT market (id ") and "accepted by the broker" in first
+    assert waiting.startswith("Waiting for approval: buy ")
+    assert "; cut from 500 to " in waiting and " by the risk gate: max position 10% " in waiting
+
+
+def test_the_pause_says_how_dollars_became_shares(world: World):
+    dollars = call("place_order", {"symbol": "MSFT", "side": "buy", "notional": 5000})
+    reply = world.service(Scripted(turn("", dollars))).chat("s1", "buy $5000 of MSFT")
+    [order] = [s for s in reply.approval["summary"].split("; ") if s.startswith("$")]
+    assert order.startswith("$5,000 → ") and order.endswith(" MSFT")
+    assert reply.text == f"Waiting for approval: {reply.approval['summary']}"
+
+
 def test_rejection_is_recorded_and_told_to_the_model(world: World):
     model = Scripted(turn("", call("place_order", BIG)), report)
     service = world.service(model)

@@ -160,6 +160,14 @@ def test_a_replay_past_the_data_says_where_it_stops(cli):
     assert "the data of MSFT ends 2017-11-10;" in result.stderr and "stops there" in result.stderr
 
 
+def test_a_replay_past_one_symbols_data_names_only_that_symbol(cli):
+    """It read "the data of MSFT, SPX ends 2017-11-10": SPX's runs to 2018-12-31."""
+    args = ("run", "--symbols", "MSFT,SPX", "--start", "2017-11-06", "--end", "2017-11-30")
+    result = cli(*args)
+    assert result.exit_code == 0
+    assert "the data of MSFT ends 2017-11-10;" in result.stderr
+
+
 def test_run_refuses_an_interval_longer_than_a_day(cli):
     """--interval 1w ran one cycle per session, as 1d does, without a word."""
     result = cli("run", "--symbols", "SPX", "--start", "2016-01-04", "--interval", "1w")

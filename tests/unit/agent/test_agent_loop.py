@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,8 +122,14 @@ def test_a_resumed_run_must_match_its_settings(tmp_path: Path):
     loop.run()
     other = RunLoop(_plan(symbols=("MSFT",)), loop.service, world.clock, world.feed,
                     world.broker, world.store)  # fmt: skip
-    with pytest.raises(ConfigError, match=r"started with symbols \['SPX'\] \(now \['MSFT'\]\)"):
+    with pytest.raises(ConfigError, match=r"started with --symbols SPX \(now MSFT\)"):
         other.run()
+    # the dates as the user gives them: --end 2018-10-30 is stored as 2018-10-31T00:00
+    moved = _plan(start=datetime(2018, 10, 1, tzinfo=UTC), end=datetime(2018, 11, 15, tzinfo=UTC))
+    dates = RunLoop(moved, loop.service, world.clock, world.feed, world.broker, world.store)
+    expected = "--start 2018-09-24 (now 2018-10-01), --end 2018-10-30 (now 2018-11-14)"
+    with pytest.raises(ConfigError, match=re.escape(f"started with {expected}: resume it")):
+        dates.run()
     crypto_hours = RunLoop(_plan(once=True, calendar="24/7"), loop.service, world.clock,
                            world.feed, world.broker, world.store)  # fmt: skip
     with pytest.raises(ConfigError, match="calendar XNYS \\(now 24/7\\)"):

@@ -179,9 +179,13 @@ def test_chat_order_reports_the_broker_state(backend, chat_deps: AgentDeps, mark
     assert "Equity" in portfolio and "MSFT 10 @" in portfolio
 
 
-def test_chat_denied_and_resized_orders(backend, chat_deps: AgentDeps) -> None:
+def test_chat_denied_and_resized_orders(backend, chat_deps: AgentDeps, market: Market) -> None:
     resized = chat(backend, chat_deps, "buy 1000 MSFT")
-    assert "resized it from 1,000 to" in resized
+    price = float(market.visible("MSFT")["close"].iloc[-1])
+    assert f"It was cut from 1000 to {int(10_000 // price)} by the risk gate: max position " in (
+        resized
+    )  # fmt: skip
+    assert "10% of equity, $10,000.00 left at" in resized
     denied = chat(backend, chat_deps, "sell 5 SPX at limit 2500 take profit 2700")
     assert "risk gate denied" in denied and "nothing was sent" in denied
 
@@ -219,10 +223,19 @@ def test_chat_cancel_and_close_all(backend, chat_deps: AgentDeps, market: Market
     market.step()
     assert "Which order" in chat(backend, chat_deps, "cancel my order")
     cancelled = chat(backend, chat_deps, "cancel all orders")
-    assert cancelled.count(": canceled") >= 3  # the limit order and MSFT's two exit legs
+    # the answer is what the cancels did: it listed the orders as "not filled yet" first
+    # and the canceled bracket entry read "canceled; stop .., target .." as if they remained
+    head, *lines = cancelled.splitlines()
+    assert head == "Canceling 3 open orders:" and len(lines) == 3
+    assert all(line.startswith("Order ") and ": canceled" in line for line in lines)
+    assert "not filled yet" not in cancelled
+    (entry,) = [line for line in lines if "SPX" in line]
+    assert entry.endswith(": canceled, with its exits (stop 1470, target 1590).")
     assert market.broker.list_orders("open") == []
+    assert chat(backend, chat_deps, "cancel all orders") == "No open orders: nothing to cancel."
     closed = chat(backend, chat_deps, "close all")
-    assert "sell 10 MSFT market" in closed and "not filled yet" in closed
+    assert closed.startswith("Closing 1 position:\nOrder sell 10 MSFT market")
+    assert "Positions:" not in closed  # the positions before the close
 
 
 def test_chat_cancel_all_of_one_symbol(backend, chat_deps: AgentDeps, market: Market) -> None:
@@ -258,9 +271,12 @@ def test_chat_reports_a_rejected_approval(backend) -> None:
 
 
 def test_chat_size_and_notional(market: Market) -> None:
+    """The conversion was never said: "buy $5000 of MSFT" answered "buy 106 MSFT"."""
     deps = make_deps(market, approval_notional=Decimal(10**9))
     answer = chat(RulesBackend("sma_cross"), deps, "buy $5000 of MSFT")
-    assert "buy $5,000.00 MSFT" in answer or "buy 11" in answer
+    price = float(market.visible("MSFT")["close"].iloc[-1])
+    qty = int(5000 // price)
+    assert answer.startswith(f"$5,000 → {qty} MSFT (~${qty * price:,.0f}). Order buy {qty} MSFT")
 
 
 @pytest.mark.parametrize(
@@ -294,3 +310,52 @@ def test_order_phrases_show_stop_triggers_and_no_negative_zero() -> None:
     listing = {"positions": [short], "total_unrealized_pnl": -0.001}
     text = describe(Step("get_positions", {}, listing))
     assert "-0.00" not in text and "$0.00" in text
+
+
+def test_chat_sell_short_places_a_short(backend, chat_deps: AgentDeps, market: Market) -> None:
+    """It answered "How much?"."""
+    answer = chat(backend, chat_deps, "sell short 3 MSFT")
+    (order,) = [o for o in market.broker.list_orders("open") if o.parent_id is None]
+    assert (order.side.value, order.qty) == ("sell", 3)
+    assert f"sell 3 MSFT market (id {order.id})" in answer
+
+
+def test_chat_sells_a_part_of_a_position(backend, chat_deps: AgentDeps, market: Market) -> None:
+    """ "sell half my MSFT" answered "How much?"."""
+    chat(backend, chat_deps, "buy 11 MSFT")
+    market.step()
+    chat(backend, chat_deps, "cancel all MSFT orders")  # its exit legs hold the shares
+    answer = chat(backend, chat_deps, "sell half my MSFT")
+    assert answer.startswith("Half of your 11 MSFT is 5 (rounded down): Order sell 5 MSFT")
+    sells = [o for o in market.broker.list_orders("open") if o.side.value == "sell"]
+    assert [o.qty for o in sells] == [5]
+    wrong_way = chat(backend, chat_deps, "buy back half of my MSFT")
+    assert wrong_way.startswith("You are long 11 MSFT: a buy would add to it.")
+    assert "Nothing was sent." in chat(backend, chat_deps, "sell half my SPX")
+    assert len(market.broker.list_orders("open")) == 1
+
+
+def test_chat_places_every_order_of_a_message(backend, chat_deps: AgentDeps, market) -> None:
+    """ "buy 3 MSFT and 1 SPX" placed MSFT only and dropped SPX silently."""
+    answer, _, results = converse(backend, chat_deps, "buy 3 MSFT and 1 SPX")
+    assert [(r.name, r.verdict is not None) for r in results] == [("place_order", True)] * 2
+    entries = [o for o in market.broker.list_orders("open") if o.parent_id is None]
+    assert sorted((o.symbol, o.qty) for o in entries) == [("MSFT", 3), ("SPX", 1)]
+    assert "buy 3 MSFT market" in answer and "buy 1 SPX market" in answer
+
+
+def test_chat_refuses_trailing_stops_and_dated_orders(backend, chat_deps: AgentDeps) -> None:
+    trailing = chat(backend, chat_deps, "buy 3 MSFT with a 2% trailing stop")
+    assert trailing.startswith("Trailing stops are not supported")
+    dated = chat(backend, chat_deps, "buy 1 MSFT at 2015-06-30")
+    assert "a date (2015-06-30) is not supported" in dated
+    assert chat_deps.broker.list_orders("all") == []
+
+
+def test_chat_says_a_date_is_not_honoured(backend, chat_deps: AgentDeps, market) -> None:
+    """The latest bar was answered for "rsi of MSFT at 2015-06-30" without a word."""
+    answer = chat(backend, chat_deps, "rsi of MSFT at 2014-06-30")
+    note, values = answer.splitlines()
+    assert note.startswith("Dates are not supported in chat: this is for the latest bar, not")
+    assert "tradepit indicators MSFT --at 2014-06-30" in note
+    assert values.startswith(f"MSFT on the {market.visible('MSFT').index[-1].date()} bar")

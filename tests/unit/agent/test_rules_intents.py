@@ -97,6 +97,28 @@ CASES = [
     ("tell me a joke", "unknown", {}),
     ("price of FOO", "quote", {"symbol": "FOO"}),
     ("buy 10 FOO", "order", {"symbol": "FOO", "side": "buy", "qty": 10.0}),
+    ("sell short 3 IXIC", "order", {"symbol": "IXIC", "side": "sell", "qty": 3.0}),
+    ("sell short IXIC", "order_qty", {"side": "sell", "symbol": "IXIC"}),
+    ("sell half my MSFT", "order_part", {"symbol": "MSFT", "side": "sell", "fraction": 0.5}),
+    ("sell half of my MSFT position", "order_part",
+     {"symbol": "MSFT", "side": "sell", "fraction": 0.5}),
+    ("sell a third of msft", "order_part", {"symbol": "MSFT", "side": "sell", "fraction": 1 / 3}),
+    ("sell 25% of my MSFT", "order_part", {"symbol": "MSFT", "side": "sell", "fraction": 0.25}),
+    ("buy back half my IXIC", "order_part", {"symbol": "IXIC", "side": "buy", "fraction": 0.5}),
+    ("sell all my MSFT", "close", {"symbol": "MSFT"}),
+    ("sell all my positions", "close_all", {}),
+    ("buy 3 MSFT and 1 SPX", "orders_several",
+     {"orders": [{"symbol": "MSFT", "side": "buy", "qty": 3.0},
+                 {"symbol": "SPX", "side": "buy", "qty": 1.0}]}),
+    ("buy 3 MSFT with a 2% stop, sell 2 SPX and $500 of IXIC", "orders_several",
+     {"orders": [{"symbol": "MSFT", "side": "buy", "qty": 3.0, "stop_loss_pct": 2.0},
+                 {"symbol": "SPX", "side": "sell", "qty": 2.0},
+                 {"symbol": "IXIC", "side": "sell", "notional": 500.0}]}),
+    ("buy 10 MSFT with a 2% stop and 6% target", "order",  # "and 6%" is no second order
+     {"symbol": "MSFT", "side": "buy", "qty": 10.0, "stop_loss_pct": 2.0,
+      "take_profit_pct": 6.0}),
+    ("buy 10 msft stop at 40 and 50 target", "order",  # nor "and 50 target"
+     {"symbol": "MSFT", "side": "buy", "qty": 10.0, "stop_loss": 40.0}),
 ]  # fmt: skip
 
 
@@ -113,6 +135,40 @@ def test_parse_intent(text: str, kind: str, args: dict) -> None:
 )  # fmt: skip
 def test_find_symbol(text: str, symbol: str | None) -> None:
     assert find_symbol(text) == symbol
+
+
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [
+        ("buy 3 MSFT with a 2% trailing stop", "'buy 3 MSFT with a 2% stop'"),
+        ("buy 3 MSFT with a trailing stop-loss of 2%", "'buy 3 MSFT with a stop of 2%'"),
+        ("sell 3 SPX and 2 IXIC trailing 5%", "'sell 3 SPX and 2 IXIC stop 5%'"),
+    ],
+)
+def test_trailing_stops_are_refused_with_a_fixed_stop_example(text: str, example: str) -> None:
+    """It became an order with the default fixed stop: not what was asked for."""
+    intent = parse_intent(text)
+    assert intent.kind == "refused"
+    message = intent.args["message"]
+    assert message.startswith("Trailing stops are not supported; use a fixed stop, e.g. ")
+    assert example in message and message.endswith("Nothing was sent.")
+
+
+def test_a_date_is_kept_for_the_answer_or_refuses_an_order() -> None:
+    """The date was dropped: the latest bar was answered as if for 2015-06-30, and "buy 1
+    MSFT at 2015-06-30" became a limit order at 2015."""
+    rsi = parse_intent("rsi of MSFT at 2015-06-30")
+    assert (rsi.kind, rsi.args, rsi.day) == (
+        "indicators", {"symbol": "MSFT", "indicators": ["rsi"]}, "2015-06-30"
+    )  # fmt: skip
+    assert parse_intent("price of SPX on 6/30/2015").day == "6/30/2015"
+    assert parse_intent("price of SPX").day is None
+    order = parse_intent("buy 1 MSFT at 2015-06-30")
+    assert (
+        order.kind == "refused" and "a date (2015-06-30) is not supported" in order.args["message"]
+    )
+    backtest = parse_intent("backtest SPX from 2010-01-04 to 2012-06-29")
+    assert backtest.kind == "backtest" and backtest.day is None
 
 
 def test_parsing_is_deterministic() -> None:

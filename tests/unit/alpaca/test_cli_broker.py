@@ -79,3 +79,12 @@ def test_alpaca_live_without_confirmation_is_refused(app, env):
 def test_bad_status_is_a_usage_error(app, env):
     result = CliRunner().invoke(app, ["orders", "--status", "pending"])
     assert result.exit_code == 2
+
+
+def test_money_that_rounds_to_nothing_is_not_negative() -> None:
+    from decimal import Decimal
+
+    from tradepit.cli_broker import _money
+
+    assert _money(Decimal("-0.004")) == "0.00" and _money(Decimal("-0E-7")) == "0.00"
+    assert _money(Decimal("-1234.5")) == "-1,234.50"

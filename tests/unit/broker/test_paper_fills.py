@@ -30,6 +30,8 @@ def test_market_moves_against_the_trader() -> None:
     assert market_fill(BUY, D(100), SLIP) == D(100) * (1 + SLIP)
     assert market_fill(SELL, D(100), SLIP) == D(100) * (1 - SLIP)
     assert market_fill(BUY, D(100), D(0)) == D(100)
+    # no slippage: the open as it is (63.98 x 1.0 read "63.980" in every order and cash)
+    assert str(market_fill(BUY, D("63.98"), D("0.0") / 10000)) == "63.98"
 
 
 @pytest.mark.parametrize(

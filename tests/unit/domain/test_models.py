@@ -42,3 +42,14 @@ def test_bar_rejects_naive_time_and_inconsistent_range():
         Bar(symbol="X", timestamp=datetime(2020, 1, 1), open=1, high=2, low=1, close=1)
     with pytest.raises(ValidationError, match="outside"):
         Bar(symbol="X", timestamp=datetime(2020, 1, 1, tzinfo=UTC), open=3, high=2, low=1, close=1)
+
+
+def test_a_short_at_its_entry_price_has_no_negative_zero_pnl():
+    """`positions` showed -0.00 for a short that had not moved."""
+    from decimal import Decimal
+
+    from tradepit.domain.models import Position
+
+    price = Decimal("2506.85")
+    short = Position(symbol="SPX", qty=Decimal(-1), avg_entry_price=price, market_price=price)
+    assert not short.unrealized_pnl.is_signed() and f"{short.unrealized_pnl:.2f}" == "0.00"

@@ -107,3 +107,14 @@ def test_assets() -> None:
     msft = bundled_asset("MSFT")
     assert msft.asset_class is AssetClass.US_EQUITY and not msft.fractionable
     assert msft.calendar == "XNYS"
+
+
+def test_prices_are_the_published_values_without_float_artifacts() -> None:
+    """SPX filled at 2506.850098 (arch's float32 levels) and MSFT at 67.92699999999999."""
+    spx, ixic, msft = (load_bundled(s) for s in ("SPX", "IXIC", "MSFT"))
+    assert spx["close"].iloc[-1] == 2506.85 and ixic["close"].iloc[-1] == 6635.28
+    assert msft.loc["2017-05-01", "open"].item() == 67.927
+    for frame, decimals in ((spx, 2), (ixic, 2), (msft, 5)):
+        prices = frame[["open", "high", "low", "close"]].to_numpy()
+        assert (np.round(prices, decimals) == prices).all()
+        assert all(len(repr(float(p)).partition(".")[2]) <= decimals for p in prices.ravel())

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import numpy as np
 import pytest
+from tests.dated_returns import dated
 
 from tradepit.domain.models import (
     Account,
@@ -15,7 +16,7 @@ from tradepit.domain.models import (
     Side,
     TradingState,
 )
-from tradepit.risk import MarketContext, ReasonCode, RiskGate, RiskLimits
+from tradepit.risk import DailyReturns, MarketContext, ReasonCode, RiskGate, RiskLimits
 
 T0 = datetime(2024, 3, 1, 15, tzinfo=UTC)
 GATE = RiskGate()
@@ -152,6 +153,26 @@ def test_position_already_at_cap_is_denied():
     assert v.codes[-1] == ReasonCode.MAX_POSITION_SIZE and v.reasons[-1].blocking
 
 
+def test_cap_messages_say_which_limit_and_what_is_left_in_dollars():
+    """The denial read "no max position size: room 19.47 @ 83.87" (19.47 was dollars)."""
+    held = [pos("AAA", "119", price="83.87")]
+    v = GATE.check(buy(qty="1"), account(), held, market(AAA="83.87"))
+    assert v.reasons[-1].message == (
+        "max position 10% of equity reached: $19.47 left, less than one share at 83.87"
+    )
+    resized = GATE.check(buy(qty="150"), account(), [], M100)
+    assert [r.message for r in resized.reasons if r.code == "resized_max_position"] == [
+        "qty 150 -> 100: max position 10% of equity, $10,000.00 left at 100"
+    ]
+    broke = GATE.check(buy(qty="50"), account(bp="99.99"), [], M100)
+    assert broke.reasons[-1].message == ("buying power: $99.99 left, less than one share at 100")
+    gross = RiskGate(RiskLimits(max_position_pct=D("0.5"), max_open_positions=10))
+    full = [pos(s, "250") for s in ("BBB", "CCC", "DDD", "EEE")]
+    assert gross.check(buy(qty="1"), account(), full, M100).reasons[-1].message == (
+        "max gross exposure 1x equity reached: $0.00 left, less than one share at 100"
+    )
+
+
 def test_position_grown_above_cap_blocks_adds_but_not_sells():
     held = [pos("AAA", "100", price="120")]
     assert not GATE.check(buy(qty="1"), account(), held, market(AAA="120")).approved
@@ -277,6 +298,7 @@ def test_flip_is_cut_to_the_closing_quantity():
     v = GATE.check(sell("AAA", "150"), account(), [pos("AAA", "100")], M100)
     assert v.approved and v.adjusted_request.qty == 100
     assert ReasonCode.RESIZED_TO_CLOSE in codes(v)
+    assert v.reasons[0].message == "qty 150 -> 100: closes the 100 held, no flip"
     v = GATE.check(buy("AAA", "80"), account(), [pos("AAA", "-30")], M100, TradingState.HALTED)
     assert v.approved and v.adjusted_request.qty == 30
 
@@ -314,14 +336,18 @@ BASE = np.random.default_rng(7).normal(0.0, 0.01, 120)
 NOISE = np.random.default_rng(8).normal(0.0, 0.01, 120)
 
 
+def returns(**series) -> dict[str, DailyReturns]:
+    return {s: dated(values) for s, values in series.items()}
+
+
 def test_correlated_same_direction_entry_is_denied_and_hedge_passes():
-    ctx = MarketContext(prices=M100.prices, returns={"AAA": BASE, "BBB": BASE * 2 + 0.001})
+    ctx = MarketContext(prices=M100.prices, returns=returns(AAA=BASE, BBB=BASE * 2 + 0.001))
     held = [pos("BBB", "20")]
     v = GATE.check(buy("AAA", "10"), account(), held, ctx)
     assert not v.approved and v.codes[-1] == ReasonCode.CORRELATION_LIMIT
-    assert "1.00" in v.reasons[-1].message
+    assert v.reasons[-1].message == "correlation 1.00 with BBB > 0.7 (60 days to 2024-02-29)"
     assert GATE.check(sell("AAA", "10"), account(), held, ctx).approved  # hedge: -1.0
-    ctx = MarketContext(prices=M100.prices, returns={"AAA": -BASE, "BBB": BASE})
+    ctx = MarketContext(prices=M100.prices, returns=returns(AAA=-BASE, BBB=BASE))
     assert GATE.check(buy("AAA", "10"), account(), held, ctx).approved
 
 
@@ -329,7 +355,7 @@ def test_correlation_threshold_on_a_constructed_series():
     # b = 0.6 a + 0.8 n with a, n uncorrelated-ish; the sample rho is checked, then the gate
     b = 0.6 * BASE + 0.8 * NOISE
     rho = np.corrcoef(BASE[-60:], b[-60:])[0, 1]
-    ctx = MarketContext(prices=M100.prices, returns={"AAA": BASE, "BBB": b})
+    ctx = MarketContext(prices=M100.prices, returns=returns(AAA=BASE, BBB=b))
     lo = RiskGate(RiskLimits(max_correlation=rho - 0.01, max_var_pct=None))
     hi = RiskGate(RiskLimits(max_correlation=rho + 0.01, max_var_pct=None))
     assert lo.check(buy(), account(), [pos("BBB", "10")], ctx).codes[-1] == "correlation_limit"
@@ -339,15 +365,46 @@ def test_correlation_threshold_on_a_constructed_series():
 def test_correlation_uses_only_the_window():
     # opposite for the old 60 days, identical for the last 60: window 60 sees +1, 120 about 0
     b = np.concatenate([-BASE[:60], BASE[60:]])
-    ctx = MarketContext(prices=M100.prices, returns={"AAA": BASE, "BBB": b})
+    ctx = MarketContext(prices=M100.prices, returns=returns(AAA=BASE, BBB=b))
     gate = RiskGate(RiskLimits(correlation_window=60, max_var_pct=None))
     assert gate.check(buy(), account(), [pos("BBB", "10")], ctx).codes[-1] == "correlation_limit"
     assert abs(np.corrcoef(BASE, b)[0, 1]) < 0.3
     gate = RiskGate(RiskLimits(correlation_window=120, max_var_pct=None))
     assert gate.check(buy(), account(), [pos("BBB", "10")], ctx).approved
-    short_hist = MarketContext(prices=M100.prices, returns={"AAA": BASE, "BBB": b[-10:]})
+    short_hist = MarketContext(prices=M100.prices, returns=returns(AAA=BASE, BBB=b[-10:]))
     v = gate.check(buy(), account(), [pos("BBB", "10")], short_hist)
     assert v.approved and ReasonCode.CORRELATION_SKIPPED in codes(v)
+
+
+def test_correlation_pairs_returns_by_date_when_a_history_ends_early():
+    """BBB's data end 80 business days before AAA's. Paired by position, BBB's last 60 days
+    met AAA's last 60 (other dates: rho ~0) and the entry passed; by date they are the
+    same moves (rho 1) and the entry is denied."""
+    a = dated(BASE, end="2018-12-31")
+    b = DailyReturns(days=a.days[:40], values=2 * BASE[:40] + 0.001)  # ends 80 days early
+    ctx = MarketContext(prices=M100.prices, returns={"AAA": a, "BBB": b})
+    gate = RiskGate(RiskLimits(max_var_pct=None))
+    assert abs(np.corrcoef(BASE[-40:], b.values)[0, 1]) < 0.5  # the positional pairing
+    v = gate.check(buy(), account(), [pos("BBB", "10")], ctx)
+    assert not v.approved and v.codes[-1] == ReasonCode.CORRELATION_LIMIT
+    assert v.reasons[-1].message.endswith(f"(40 days to {a.days[39]})")
+
+
+def test_too_few_common_days_skip_the_pair_and_say_why():
+    a = dated(BASE, end="2018-12-31")
+    b = DailyReturns(days=a.days[:15], values=BASE[:15])  # 15 common days < 20 needed
+    disjoint = dated(BASE, end="2010-12-31")
+    ctx = MarketContext(prices=M100.prices, returns={"AAA": a, "BBB": b, "CCC": disjoint})
+    v = GATE.check(buy(), account(), [pos("BBB", "10"), pos("CCC", "10")], ctx)
+    notes = {r.code: r.message for r in v.reasons}
+    assert v.approved
+    assert notes["correlation_skipped"] == (
+        "not checked vs BBB (only 15 common days of AAA, BBB returns, 20 needed), "
+        "CCC (only 0 common days of AAA, CCC returns, 20 needed)"
+    )
+    assert notes["var_skipped"] == (
+        "VaR not checked: only 0 common days of BBB, CCC, AAA returns, 20 needed"
+    )
 
 
 def test_missing_history_skips_with_notes():
@@ -355,6 +412,9 @@ def test_missing_history_skips_with_notes():
     assert v.approved
     notes = {r.code: r for r in v.reasons}
     assert not notes["correlation_skipped"].blocking and not notes["var_skipped"].blocking
+    assert notes["correlation_skipped"].message == (
+        "not checked vs BBB (no return history for AAA, BBB)"
+    )
 
 
 def test_var_cap_on_hand_computed_quantile():
@@ -362,7 +422,7 @@ def test_var_cap_on_hand_computed_quantile():
     # position = 4,505 = 4.505% of equity: above 3%, below 5%
     r = np.arange(-50, 50) / 100.0
     ctx = MarketContext(
-        prices=M100.prices, returns={"AAA": np.random.default_rng(1).permutation(r)}
+        prices=M100.prices, returns=returns(AAA=np.random.default_rng(1).permutation(r))
     )
     v = GATE.check(buy(qty="100"), account(), [], ctx)
     assert not v.approved and v.codes[-1] == ReasonCode.VAR_LIMIT
@@ -373,7 +433,7 @@ def test_var_cap_on_hand_computed_quantile():
 
 def test_var_counts_holdings_and_hedges():
     r = np.arange(-50, 50) / 100.0
-    ctx = MarketContext(prices=M100.prices, returns={"AAA": r, "BBB": r})
+    ctx = MarketContext(prices=M100.prices, returns=returns(AAA=r, BBB=r))
     # a 2,000 long alone: VaR 901 (0.9%); with a 6,000 long in BBB (same returns): 3,604 (3.6%)
     assert GATE.check(buy(qty="20"), account(), [], ctx).approved
     limits = RiskLimits(max_correlation=1.0)
@@ -381,6 +441,19 @@ def test_var_counts_holdings_and_hedges():
     assert v.codes[-1] == ReasonCode.VAR_LIMIT
     # a short BBB of the same size hedges: P&L is 0 every day
     assert RiskGate(limits).check(buy(qty="20"), account(), [pos("BBB", "-20")], ctx).approved
+
+
+def test_var_replays_the_holdings_on_the_same_dates():
+    """BBB's history ends 50 days before AAA's. Paired by date, a long AAA hedged by a
+    short BBB with the same returns has a P&L of 0 every common day (VaR 0); paired by
+    position the two series met on other dates and the hedge looked risky."""
+    r = np.random.default_rng(2).normal(0.0, 0.05, 150)
+    a = dated(r, end="2018-12-31")
+    b = DailyReturns(days=a.days[:100], values=r[:100])
+    ctx = MarketContext(prices=M100.prices, returns={"AAA": a, "BBB": b})
+    limits = RiskLimits(max_correlation=1.0, max_position_pct=D("0.5"), max_var_pct=0.01)
+    v = RiskGate(limits).check(buy(qty="400"), account(), [pos("BBB", "-400")], ctx)
+    assert v.approved, v.reasons
 
 
 def test_check_is_deterministic_and_leaves_inputs_alone():

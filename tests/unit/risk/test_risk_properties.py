@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 
 import numpy as np
+import pandas as pd
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,14 @@ from tradepit.domain.models import (
     Side,
     TradingState,
 )
-from tradepit.risk import MarketContext, ReasonCode, RiskGate, RiskLimits, stricter
+from tradepit.risk import (
+    DailyReturns,
+    MarketContext,
+    ReasonCode,
+    RiskGate,
+    RiskLimits,
+    stricter,
+)
 from tradepit.risk.state import evaluate_state
 
 T0 = datetime(2024, 3, 1, 15, tzinfo=UTC)
@@ -263,8 +271,13 @@ def test_closing_orders_always_pass(book, state, fraction, data):
     assert v.adjusted_request.qty == min(qty, abs(target.qty))
 
 
+DAYS = np.busday_offset(np.datetime64("2018-12-31"), np.arange(-299, 1), roll="backward")
+
+
 @st.composite
-def histories(draw) -> dict[str, np.ndarray]:
+def histories(draw) -> dict[str, DailyReturns]:
+    """Returns on one calendar of 300 business days; a symbol's history may be short, end
+    early (its data stop before the others') or miss days."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     common = rng.normal(0, 0.02, 300)
     out = {}
@@ -273,9 +286,21 @@ def histories(draw) -> dict[str, np.ndarray]:
             continue  # no history for this symbol
         beta = draw(st.floats(-1.5, 1.5))
         length = draw(st.sampled_from([15, 60, 300, 300, 300]))
+        end = 300 - draw(st.sampled_from([0, 0, 0, 5, 40, 100]))
         series = beta * common + rng.normal(0, draw(st.sampled_from([0.001, 0.01, 0.03])), 300)
-        out[s] = series[-length:]
+        kept = np.zeros(300, dtype=bool)
+        kept[max(0, end - length) : end] = True
+        if draw(st.booleans()):
+            kept &= rng.random(300) > 0.1  # gaps
+        out[s] = DailyReturns(days=DAYS[kept], values=series[kept])
     return out
+
+
+def _by_date(returns: dict[str, DailyReturns], symbols: list[str], window: int) -> pd.DataFrame:
+    """The last `window` days all of `symbols` have (pandas inner join: independent of the
+    gate's own alignment)."""
+    columns = [pd.Series(returns[s].values, index=returns[s].days, name=s) for s in symbols]
+    return pd.concat(columns, axis=1, join="inner").dropna().iloc[-window:]
 
 
 @settings(max_examples=100, deadline=None)
@@ -305,14 +330,13 @@ def test_approved_entries_respect_correlation_and_var(data, book, returns, equit
     event("approved entry" + (" (var checked)" if "var_skipped" not in v.codes else ""))
     adj = v.adjusted_request
     long = adj.side is Side.BUY
-    mine = returns.get(adj.symbol)
     for other, (q, _) in book_.items():
-        if other == adj.symbol or q == 0 or mine is None or other not in returns:
+        if other == adj.symbol or q == 0 or adj.symbol not in returns or other not in returns:
             continue
-        n = min(limits.correlation_window, len(mine), len(returns[other]))
-        if n < limits.correlation_min_periods:
+        pair = _by_date(returns, [adj.symbol, other], limits.correlation_window)
+        if len(pair) < limits.correlation_min_periods:
             continue
-        rho = np.corrcoef(mine[-n:], returns[other][-n:])[0, 1]
+        rho = pair.corr().iloc[0, 1]
         assert (rho if long == (q > 0) else -rho) <= limits.max_correlation + 1e-9
     # VaR recomputed independently: signed exposures x the last common days
     px = max(_reference(adj, last.get(adj.symbol, Decimal(0))), last.get(adj.symbol, Decimal(0)))
@@ -321,7 +345,7 @@ def test_approved_entries_respect_correlation_and_var(data, book, returns, equit
         held * book_.get(adj.symbol, (0, px))[1] + adj.side.sign * adj.qty * px
     )
     if all(s in returns for s in exposure):
-        n = min(limits.var_window, *(len(returns[s]) for s in exposure))
-        if n >= limits.var_min_periods:
-            pnl = sum(e * returns[s][-n:] for s, e in exposure.items())
+        days = _by_date(returns, list(exposure), limits.var_window)
+        if len(days) >= limits.var_min_periods:
+            pnl = sum(e * days[s].to_numpy() for s, e in exposure.items())
             assert -np.quantile(pnl, 0.05) <= limits.max_var_pct * float(equity) * (1 + 1e-12)

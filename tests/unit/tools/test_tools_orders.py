@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -292,3 +293,21 @@ def test_a_partial_exit_may_not_use_shares_its_exit_legs_hold(call: Caller, mark
     call.deps.cycle += 1  # a new turn: a new client order id for the buy
     added = call("place_order", {"symbol": "MSFT", "side": "buy", "qty": 1})  # not an exit
     assert added["outcome"] == "submitted"
+
+
+@pytest.mark.parametrize(
+    "start", [datetime(2018, 6, 1, tzinfo=UTC), datetime(2019, 1, 1, tzinfo=UTC)]
+)
+def test_correlation_pairs_a_stale_series_by_date(source, registry, start) -> None:
+    """MSFT's bundled data end 2017-11-10, IXIC's 2018-12-31. Paired by position, MSFT's
+    last returns met IXIC's of other months (rho ~ -0.1) or, at the data's end, MSFT had
+    none in the window: buying MSFT next to IXIC passed. By date they correlate 0.74."""
+    call = Caller(make_deps(Market(source, start=start)), registry)
+    call("place_order", {"symbol": "IXIC", "side": "buy", "qty": 1})  # pending counts too
+    risk = call("check_risk", {"symbol": "MSFT", "side": "buy", "qty": 100})["risk"]
+    assert not risk["approved"]
+    assert risk["reasons"][-1] == (
+        "correlation_limit: correlation 0.74 with IXIC > 0.7 (60 days to 2017-11-10)"
+    )
+    spx = call("check_risk", {"symbol": "SPX", "side": "buy", "qty": 1})["risk"]
+    assert not spx["approved"] and "with IXIC > 0.7" in spx["reasons"][-1]  # recent days

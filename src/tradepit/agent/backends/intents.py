@@ -8,58 +8,36 @@ invented symbol goes to the tools, which answer with a typed error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
+from tradepit.agent.backends.intent_words import (
+    INDICATOR_WORDS,
+    NUMBER,
+    Intent,
+    find_symbol,
+    to_number,
+)
+from tradepit.agent.backends.intents_orders import NO_QUANTITY, order_intent
 from tradepit.indicators import INDICATORS
 from tradepit.strategies import STRATEGIES
 
-Kind = Literal[
-    "help", "unknown", "quote", "indicators", "account", "positions", "orders", "portfolio",
-    "backtest", "order", "order_qty", "cancel", "cancel_all", "close", "close_all", "explain",
-    "strategy", "signal",
-]  # fmt: skip
+__all__ = ["CAPABILITIES", "Intent", "find_symbol", "parse_intent"]
 
 CAPABILITIES = (
     "quotes: 'price of MSFT'",
     "indicators: 'what is the RSI of SPX', 'SMA 50 and MACD of MSFT'",
     "portfolio: 'how is my portfolio doing', 'positions', 'open orders'",
     "backtests: 'backtest supertrend on SPX since 2010'",
-    "orders: 'buy 10 MSFT with a 2% stop', 'sell 5 SPX at limit 2550 take profit 2300'",
+    "orders: 'buy 10 MSFT with a 2% stop', 'sell 5 SPX at limit 2550 take profit 2300', "
+    "'sell short 3 IXIC', 'buy 3 MSFT and 1 SPX', 'sell half my MSFT'",
     "'cancel <order id>', 'close MSFT', 'close all'",
     "strategy signals and settings: 'signal for SPX', 'supertrend settings'",
     "'explain the last decision'",
 )
 
 
-@dataclass(frozen=True)
-class Intent:
-    kind: Kind
-    args: dict[str, Any] = field(default_factory=dict)
-    """Tool arguments (for order intents: the place_order arguments)."""
-
-
-_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-"""A number as written: 10, 2.5, 1,000,000 (thousands separators)."""
-_STOPWORDS = frozenset({
-    "a", "all", "an", "and", "at", "be", "buy", "can", "cancel", "close", "did", "do", "does",
-    "everything", "exit", "flatten", "for", "from", "how", "i", "in", "is", "it", "its", "last",
-    "limit", "market", "me", "my", "now", "of", "on", "or", "order", "orders", "position",
-    "positions", "price", "quote", "sell", "share", "shares", "short", "show", "since", "stop",
-    "take", "target", "the", "to", "today", "until", "what", "whats", "why", "with", "you",
-    "your",
-})  # fmt: skip
-_NOT_SYMBOLS = frozenset(
-    {"RSI", "MACD", "ATR", "SMA", "EMA", "ADX", "OBV", "VWAP", "KAMA", "BB", "USD", "PNL", "P&L",
-     "I", "A", "OK", "TP", "SL", "ID", "AND", "OR", "THE", "OF", "ON", "IN", "AT", "TO", "ALL"}
-)  # fmt: skip
-_INDICATOR_WORDS = {
-    "rsi": "rsi", "macd": "macd", "atr": "atr", "sma": "sma", "ema": "ema", "adx": "adx",
-    "obv": "obv", "vwap": "vwap", "kama": "kama", "supertrend": "supertrend", "stoch": "stoch",
-    "stochastic": "stoch", "bollinger": "bbands", "bbands": "bbands", "divergence":
-    "rsi_divergence", "moving average": "sma", "average true range": "atr",
-}  # fmt: skip
 _STRATEGY_ALIASES = {
     **{name.replace("_", " "): name for name in STRATEGIES},
     **{name: name for name in STRATEGIES},
@@ -72,41 +50,10 @@ def _has(text: str, *patterns: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
-def find_symbol(text: str) -> str | None:
-    """The ticker in `text`: an upper-case word that is not an indicator or a common word,
-    else the word after "of/for/on/in" or "<qty> [shares of]". In a message written all in
-    capitals the case says nothing: common words ("CLOSE ALL") are not taken for tickers."""
-    shouting = text.upper() == text
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9.^-]{0,9}", text):
-        if word.isupper() and word not in _NOT_SYMBOLS and len(word) > 1:
-            if shouting and (word.lower() in _STOPWORDS or word.lower() in _INDICATOR_WORDS):
-                continue
-            return word
-    lowered = text.lower()
-    for pattern in (
-        r"\b(?:of|for|on|in)\s+([a-z][a-z0-9.^-]{0,9})\b",
-        r"\b(?:buy|sell|short)\s+\$?[\d.,]+\s+(?:shares?\s+of\s+|dollars?\s+of\s+)?([a-z][a-z0-9.^-]{0,9})\b",
-        r"\b(?:close|flatten|exit)\s+(?:my\s+)?(?:position\s+in\s+)?([a-z][a-z0-9.^-]{0,9})\b",
-    ):
-        for m in re.finditer(pattern, lowered):
-            word = m.group(1)
-            if (
-                word not in _STOPWORDS
-                and word.upper() not in _NOT_SYMBOLS
-                and word not in _INDICATOR_WORDS
-            ):
-                return word.upper()
-    return None
-
-
-def _num(text: str) -> float:
-    return float(text.replace(",", ""))
-
-
 def _indicator_specs(lowered: str) -> list[str]:
     """Indicator specs in order of mention: "sma 50", "50-day sma", "rsi(7)" keep a length."""
     found: list[tuple[int, str]] = []
-    for word, name in _INDICATOR_WORDS.items():
+    for word, name in INDICATOR_WORDS.items():
         for m in re.finditer(
             rf"(?:(\d+)[- ]?(?:day|period|bar)?\s*)?\b{word}\b(?:\s*\(?\s*(\d+)\)?)?", lowered
         ):
@@ -157,8 +104,8 @@ def _backtest_params(lowered: str, strategy: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for name in known.Params.model_fields if known else ():
         words = name.replace("_", r"[ _]")
-        if m := re.search(rf"\b{words}\s*(?:=|:|of|at|to)?\s*{_NUMBER}", lowered):
-            out[name] = _num(m.group(1))
+        if m := re.search(rf"\b{words}\s*(?:=|:|of|at|to)?\s*{NUMBER}", lowered):
+            out[name] = to_number(m.group(1))
     return out
 
 
@@ -186,75 +133,37 @@ def _end(text: str) -> str:
     return text if len(text) > 4 else date(int(text), 12, 31).isoformat()
 
 
-def _order(text: str, lowered: str) -> Intent | None:
-    m = re.match(
-        rf"\s*(?:please\s+)?(buy|sell|short)\s+(\$)?{_NUMBER}\s*(dollars?|usd)?\b", lowered
-    )
-    if not m:
-        return None
-    side = "buy" if m.group(1) == "buy" else "sell"
-    amount = _num(m.group(3))
-    symbol = _order_symbol(text, m.end())
-    if amount <= 0:
-        return Intent("order_qty", {"side": side, "symbol": symbol})
-    args: dict[str, Any] = {"symbol": symbol, "side": side}
-    args["notional" if m.group(2) or m.group(4) else "qty"] = amount
-    rest = lowered[m.end() :]
-    if sl := _STOP_LIMIT.search(rest):  # an entry: "stop limit 95 96" = trigger 95, limit 96
-        stop = _num(sl.group(1))
-        limit = _num(sl.group(2)) if sl.group(2) else stop
-        args.update(type="stop_limit", stop_price=stop, limit_price=limit)
-        rest = rest[: sl.start()] + " " + rest[sl.end() :]
-    for name, words in (("stop_loss", _STOP_WORDS), ("take_profit", _TARGET_WORDS)):
-        found, rest = _exit(name, words, rest)
-        args.update(found)
-    if "type" not in args and (
-        lim := re.search(
-            rf"(?:\b(?:at\s+)?(?:limit(?:\s+price)?\s+(?:of\s+|at\s+)?|at\s+)|@\s*)\$?{_NUMBER}",
-            rest,
-        )
-    ):
-        args.update(type="limit", limit_price=_num(lim.group(1)))
-    return Intent("order", args)
-
-
-def _order_symbol(text: str, at: int) -> str:
-    """The word after the quantity ("buy 10 [shares of] msft"), else any ticker."""
-    m = re.match(
-        r"\s*(?:shares?\s+of\s+|dollars?\s+(?:of|in)\s+|of\s+)?([A-Za-z][\w.^-]{0,9})", text[at:]
-    )
-    if m and m.group(1).lower() not in _STOPWORDS and m.group(1).upper() not in _NOT_SYMBOLS:
-        return m.group(1).upper()
-    return find_symbol(text[at:]) or ""
-
-
-_NO_QUANTITY = re.compile(
-    r"\s*(?:please\s+)?(buy|sell|short)\b(?!\s+(?:all|everything|and hold|& hold)\b)"
-)
-"""An order without a quantity above 0 ("buy MSFT", "buy -5 MSFT"): asked for, not guessed."""
-_STOP_LIMIT = re.compile(
-    rf"\bstop[- ]limit\s+(?:at\s+|@\s*)?\$?{_NUMBER}"
-    rf"(?:\s*(?:/|,|and|limit)?\s*(?:at\s+|@\s*)?\$?{_NUMBER})?"
-)
-_STOP_WORDS = r"stop(?:[- ]loss)?|sl"
-_TARGET_WORDS = r"take[- ]profit|profit target|target|tp"
-
-
-def _exit(name: str, words: str, text: str) -> tuple[dict[str, float], str]:
-    """ "2% stop", "stop 2%", "stop at 40", "stop loss of 40" -> {stop_loss[_pct]: value},
-    and `text` without that phrase (so "stop at 40" is not read as a limit price)."""
-    if m := re.search(rf"{_NUMBER}\s*%\s*(?:{words})\b", text):
-        found = {f"{name}_pct": _num(m.group(1))}
-    elif m := re.search(rf"\b(?:{words})\b(?:\s+(?:at|of|@))?\s+\$?{_NUMBER}\s*(%)?", text):
-        found = {f"{name}_pct" if m.group(2) else name: _num(m.group(1))}
-    else:
-        return {}, text
-    return found, text[: m.start()] + " " + text[m.end() :]
+_DAY = re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})\b")
+"""A date as written: 2015-06-30, 6/30/2015."""
+_NOW_ONLY = frozenset({
+    "quote", "indicators", "signal", "strategy", "account", "positions", "orders", "portfolio",
+})  # fmt: skip
+"""Kinds whose tools answer for now only (the latest completed bar)."""
 
 
 def parse_intent(text: str) -> Intent:
-    """The intent of one chat message (see `CAPABILITIES`)."""
-    lowered = " ".join(text.lower().split())
+    """The intent of one chat message (see `CAPABILITIES`). A date in a message about now
+    (a quote, indicators, the account) is kept in `Intent.day`, so the answer can say that
+    it is for the latest bar; an order with a date is refused (orders are placed now)."""
+    text = " ".join(text.split())
+    lowered = text.lower()
+    intent = _parse(text, lowered)
+    day = _DAY.search(lowered)
+    if day is None:
+        return intent
+    if intent.kind in ("order", "orders_several", "order_part", "close", "close_all"):
+        return Intent("refused", {"message": _dated_order(day.group(1))})
+    return replace(intent, day=day.group(1)) if intent.kind in _NOW_ONLY else intent
+
+
+def _dated_order(day: str) -> str:
+    return (
+        f"Orders are placed now, at the latest price: a date ({day}) is not supported. "
+        "Ask again without it, e.g. 'buy 10 MSFT' or 'buy 10 MSFT at limit 80'. Nothing was sent."
+    )
+
+
+def _parse(text: str, lowered: str) -> Intent:
     symbol = find_symbol(text)
     if not lowered or _has(lowered, r"^(help|\?|hi|hello)\b", r"what can you do", r"\bhow do i\b"):
         return Intent("help")
@@ -272,9 +181,9 @@ def parse_intent(text: str) -> Intent:
             return Intent("cancel_all", {"symbol": symbol} if symbol else {})
         order_id = re.search(r"\b([\w.-]+-o\d+)\b", text)
         return Intent("cancel", {"order_id": order_id.group(1)} if order_id else {})
-    if order := _order(text, lowered):
+    if order := order_intent(text, lowered):
         return order
-    if m := _NO_QUANTITY.match(lowered):
+    if m := NO_QUANTITY.match(lowered):
         side = "buy" if m.group(1) == "buy" else "sell"  # no quantity above 0 was given
         return Intent("order_qty", {"side": side, "symbol": symbol or ""})
     if _has(lowered, r"^\s*(close|flatten|exit)\b", r"^\s*sell\s+(all|everything)\b"):

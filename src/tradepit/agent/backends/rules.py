@@ -27,13 +27,23 @@ from typing import Any
 
 from tradepit.agent.backends.base import AssistantTurn, ToolCall
 from tradepit.agent.backends.intents import Intent, parse_intent
-from tradepit.agent.backends.rules_answers import Step, describe, help_text, parse_content
+from tradepit.agent.backends.rules_answers import (
+    Step,
+    after_all,
+    describe,
+    help_text,
+    latest_only,
+    parse_content,
+    part_of_position,
+)
 from tradepit.agent.errors import ModelOutputError
 from tradepit.prompts.loader import decision_symbols
 from tradepit.strategies import get_strategy
 
 ORDER_TOOLS = frozenset({"place_order", "close_position"})
-_NEEDS_SYMBOL = frozenset({"quote", "indicators", "backtest", "order", "close", "signal"})
+_NEEDS_SYMBOL = frozenset(
+    {"quote", "indicators", "backtest", "order", "close", "signal", "order_part"}
+)
 _FIRST_CALL = {
     "quote": "get_quote", "indicators": "get_indicators", "account": "get_account",
     "positions": "get_positions", "orders": "get_orders", "backtest": "run_backtest",
@@ -176,6 +186,8 @@ class RulesBackend:
             return [], help_text()
         if intent.kind == "unknown":
             return [], help_text("I did not understand that. I can help with")
+        if intent.kind == "refused":
+            return [], intent.args["message"]
         if intent.kind == "order_qty":
             side, symbol = intent.args["side"], intent.args.get("symbol") or "MSFT"
             return [], (
@@ -186,13 +198,19 @@ class RulesBackend:
             return [], "Which symbol do you mean? For example: 'price of MSFT'."
         if not steps:
             return self._first_calls(intent), ""
-        if intent.kind in ("cancel_all", "close_all") and len(steps) == 1 and steps[0].ok:
+        if len(steps) == 1 and steps[0].ok and intent.kind in ("cancel_all", "close_all"):
             follow = self._follow_up(intent, steps[0])
             if follow:
                 return follow, ""
+        if intent.kind == "order_part":
+            return self._part(intent, steps)
+        if intent.kind in ("cancel_all", "close_all"):
+            return [], after_all(intent.kind, steps)
         answer = "\n".join(describe(s) for s in steps)
         if intent.kind == "cancel" and "order_id" not in intent.args:
             answer = f"Which order should I cancel? Tell me its id.\n{answer}"
+        if intent.day:
+            answer = f"{latest_only(intent.kind, intent.args, intent.day)}\n{answer}"
         return [], answer
 
     def _first_calls(self, intent: Intent) -> list:
@@ -201,9 +219,21 @@ class RulesBackend:
             return [("get_account", {}), ("get_positions", {}), ("get_orders", {})]
         if kind == "cancel_all" or (kind == "cancel" and "order_id" not in args):
             return [("get_orders", {"status": "open", "limit": 50})]
-        if kind == "close_all":
+        if kind in ("close_all", "order_part"):
             return [("get_positions", {})]
+        if kind == "orders_several":
+            return [("place_order", order) for order in args["orders"]]
         return [(_FIRST_CALL[kind], args)]
+
+    def _part(self, intent: Intent, steps: list[Step]) -> tuple[list, str]:
+        """ "sell half my MSFT": the order for that part of the position, then its answer."""
+        listing, *placed = steps
+        if not listing.ok:
+            return [], describe(listing)
+        order, said = part_of_position(intent.args, listing.result["positions"])
+        if placed:
+            return [], f"{said} {describe(placed[0])}"
+        return ([("place_order", order)], "") if order else ([], said)
 
     def _follow_up(self, intent: Intent, listing: Step) -> list:
         if intent.kind == "cancel_all":

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from tradepit.agent.backends.intents import CAPABILITIES
+from tradepit.tools._orders import resize_phrase
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,33 @@ def order_phrase(order: dict[str, Any]) -> str:
         for key, word in (("stop_loss", "stop"), ("take_profit", "target"))
         if order.get(key) is not None
     ]
+    if exits and status in _ENDED_UNFILLED:
+        return f"{head}: {state}, with its exits ({', '.join(exits)})"
     return f"{head}: {state}" + (f"; {', '.join(exits)}" if exits else "")
+
+
+_ENDED_UNFILLED = frozenset({"canceled", "rejected", "expired"})
+"""Statuses of an order that ended without a fill: its stop-loss and take-profit went
+with it (said so, not listed as if they were still working)."""
+
+
+_NOTHING = {
+    "close_all": "No open positions: nothing to close.",
+    "cancel_all": "No open orders: nothing to cancel.",
+}
+_DOING = {"close_all": "Closing {n} position{s}:", "cancel_all": "Canceling {n} open order{s}:"}
+
+
+def after_all(kind: str, steps: list[Step]) -> str:
+    """The answer to "close all" / "cancel all orders": what each close or cancel did, not
+    the positions or orders listed before them (the state before the actions)."""
+    listing, *acts = steps
+    if not listing.ok:
+        return describe(listing)
+    if not acts:
+        return _NOTHING[kind]
+    head = _DOING[kind].format(n=len(acts), s="" if len(acts) == 1 else "s")
+    return "\n".join([head, *(describe(step) for step in acts)])
 
 
 def _order_outcome(r: dict[str, Any], args: dict[str, Any]) -> str:
@@ -100,14 +128,68 @@ def _order_outcome(r: dict[str, Any], args: dict[str, Any]) -> str:
         return f"This order was already placed earlier in this cycle: {text}."
     if outcome == "canceled":
         return f"Nothing was held yet: {str(r.get('reason')).removeprefix('nothing held; ')}."
-    asked = args.get("qty")
-    resized = risk.get("qty") is not None and asked is not None and risk["qty"] != asked
-    note = ""
-    if resized:
-        note = f" The risk gate resized it from {_qty(asked)} to {_qty(risk['qty'])}."
+    note = "".join(f" It was {p}." for p in _resizes(risk))
     if r.get("stale"):
         note += f" Note: {r['stale']}: the price is not current."
-    return f"Order {text}.{note}"
+    return f"{_converted(args, r)}Order {text}.{note}"
+
+
+def _resizes(risk: dict[str, Any]) -> list[str]:
+    """The gate's cuts of the quantity, in words (see `resize_phrase`)."""
+    pairs = (reason.partition(": ")[::2] for reason in risk.get("reasons") or ())
+    return [p for code, message in pairs if (p := resize_phrase(code, message))]
+
+
+def _converted(args: dict[str, Any], r: dict[str, Any]) -> str:
+    """ "$5,000 → 1 SPX (~$2,507). " for an order asked for in dollars."""
+    risk, order = r.get("risk") or {}, r.get("order") or {}
+    if args.get("notional") is None or risk.get("qty") is None:
+        return ""
+    est = risk.get("est_notional")
+    worth = f" (~${est:,.0f})" if est else ""
+    asked = _money(args["notional"]).removesuffix(".00")
+    return f"{asked} → {_qty(risk['qty'])} {order.get('symbol', args.get('symbol'))}{worth}. "
+
+
+_PARTS = {1 / 2: "Half", 1 / 3: "A third", 2 / 3: "Two thirds", 1 / 4: "A quarter",
+          3 / 4: "Three quarters"}  # fmt: skip
+
+
+def part_of_position(
+    args: dict[str, Any], positions: list[dict[str, Any]]
+) -> tuple[dict[str, Any] | None, str]:
+    """The order for "sell half my MSFT" (None when there is none to place) and the sentence
+    that says how its quantity was found: the fraction of the held quantity, rounded down to
+    whole shares when the holding is whole (else to 1e-9); it may only reduce the position."""
+    symbol, side, fraction = args["symbol"], args["side"], args["fraction"]
+    part = _PARTS.get(fraction, f"{100 * fraction:g}%")
+    held = next((p["qty"] for p in positions if p["symbol"] == symbol), 0.0)
+    if held == 0:
+        return None, f"You hold no {symbol}, so there is no part of it to trade. Nothing was sent."
+    if (held > 0) != (side == "sell"):
+        way, other = ("long", "sell") if held > 0 else ("short", "buy back")
+        return None, (
+            f"You are {way} {_qty(abs(held))} {symbol}: a {side} would add to it. To reduce "
+            f"it: '{other} {part.lower()} of my {symbol}'. Nothing was sent."
+        )
+    size = Decimal(repr(abs(held)))
+    step = Decimal(1) if size == size.to_integral_value() else Decimal("1e-9")
+    exact = size * Decimal(repr(fraction))
+    qty = (exact / step).to_integral_value(ROUND_FLOOR) * step
+    of = f"{part} of your {_qty(float(size))} {symbol}"
+    if qty <= 0:
+        return None, f"{of} is less than one share. Nothing was sent."
+    rounded = " (rounded down)" if qty != exact else ""
+    said = f"{of} is {_qty(float(qty))}{rounded}:"
+    return {"symbol": symbol, "side": side, "qty": float(qty)}, said
+
+
+def latest_only(kind: str, args: dict[str, Any], day: str) -> str:
+    """The note for a message that names a date chat cannot answer for."""
+    note = f"Dates are not supported in chat: this is for the latest bar, not {day}."
+    if kind == "indicators" and args.get("symbol"):
+        note += f" For {day}, run: tradepit indicators {args['symbol']} --at {day}"
+    return note
 
 
 def _quote(r: dict[str, Any]) -> str:
