@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tradepit.cli_common import Cash, check_cash, cli_errors
+from tradepit.cli_common import Cash, check_cash, cli_errors, start_logging
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
 app = typer.Typer(
@@ -24,6 +24,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _configure(ctx: typer.Context) -> None:
+    start_logging(ctx)
+
+
 data_app = typer.Typer(help="Bundled and user market data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 

@@ -53,6 +53,22 @@ def validation_message(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def start_logging(ctx: typer.Context) -> None:
+    """Configure logging for the command about to run (`tradepit.ops.logs`); undone when
+    it ends. Settings that do not validate configure nothing: the command reports them."""
+    from tradepit.config import AlpacaSettings
+    from tradepit.integrations.redact import Redactor, secret_values
+    from tradepit.ops.logs import configure_logging
+
+    try:
+        settings = Settings()
+        redactor = Redactor(secret_values(settings, AlpacaSettings()).values())
+    except ValidationError:
+        return
+    setup = configure_logging(settings, ctx.invoked_subcommand, redactor)
+    ctx.call_on_close(setup.close)
+
+
 def cli_settings() -> Settings:
     """Settings from the environment, with third-party process settings applied."""
     settings = Settings()

@@ -171,6 +171,14 @@ class Settings(BaseSettings):
     chat_auth_secret: SecretStr | None = None
     """Signs the chat UI's login tokens; generated once under `home` when unset."""
 
+    # --- operations: logs, metrics, health ---------------------------------------------
+    log_level: str = Field(default="WARNING", pattern=r"(?i)^(debug|info|warning|error|critical)$")
+    """Level of the log lines on stderr. The log file gets INFO and above (or this level,
+    when it is lower)."""
+    log_file: str | None = None
+    """Log file, rotated at 10 MB (5 kept). Default: `home/logs/tradepit.log` for the
+    long-running commands (run, battle, chat, slack), none for the others; `off`: none."""
+
     def apply_process_environment(self) -> None:
         """Environment for third-party libraries, set before they are imported: litellm
         uses its bundled cost map instead of fetching one from the internet."""
