@@ -24,6 +24,14 @@ err = Console(stderr=True)
 
 _errors = cli_errors
 _settings = cli_settings
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(
+        help="Serve Prometheus /metrics and /healthz on this port (127.0.0.1 unless "
+        "TRADEPIT_METRICS_HOST; 0: any free port). Default: TRADEPIT_METRICS_PORT, else off.",
+        min=0, max=65535,
+    ),
+]  # fmt: skip
 
 
 def _print_reply(reply: Reply, as_json: bool) -> None:
@@ -128,6 +136,7 @@ def run(
         bool,
         typer.Option("--confirm-live", help="Confirm live trading (TRADEPIT_ALPACA_LIVE=true)."),
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """The autonomous loop. Offline: on a replay clock over the bundled data. With live
     data (TRADEPIT_DATA=alpaca or TRADEPIT_BROKER=alpaca): on the real clock, one cycle per
@@ -148,7 +157,7 @@ def run(
         options = _RunOptions(
             names, model or settings.model, _interval(interval, live), once, cycles,
             run_id, calendar or calendar_for(names), live if notify is None else notify,
-            confirm_live,
+            confirm_live, metrics_port,
         )  # fmt: skip
         runner = _run_live if live else _run_replay
         last_day = _date(end)  # inclusive, as in `battle`: the end date's session runs
@@ -193,12 +202,13 @@ class _RunOptions:
     calendar: str
     notify: bool
     confirm_live: bool
+    metrics_port: int | None = None
 
 
 def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
     from tradepit.agent.loop import LoopPlan, default_run_id, replay_window
     from tradepit.agent.schedule import ticks
-    from tradepit.bootstrap import open_app
+    from tradepit.bootstrap import open_app, serve_ops
     from tradepit.clock import ReplayClock
     from tradepit.domain.errors import ConfigError
     from tradepit.market import HistoricalSource
@@ -219,24 +229,26 @@ def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: floa
         rid, o.model, o.symbols, o.interval, lo, hi, o.once, speed, o.cycles, o.calendar
     )
     clock = ReplayClock(lo)
-    with open_app(
-        settings, model=o.model, clock=clock, account_id=f"paper-{rid}", symbols=o.symbols
-    ) as app:
-        return _drive(app, plan, o, fills=None), app.broker.get_account()
+    with serve_ops(settings, o.metrics_port) as ops, open_app(
+        settings, model=o.model, clock=clock, account_id=f"paper-{rid}", symbols=o.symbols,
+        metrics=ops.metrics if ops else None,
+    ) as app:  # fmt: skip
+        return _drive(app, plan, o, fills=None, ops=ops), app.broker.get_account()
 
 
 def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
     from tradepit.agent.fills import BarFills, BrokerFills
     from tradepit.agent.loop import LoopPlan, default_run_id, stored_start
     from tradepit.agent.schedule import ticks
-    from tradepit.bootstrap import open_app
+    from tradepit.bootstrap import open_app, serve_ops
     from tradepit.bootstrap_live import LIVE_FILL_TIMEFRAME
     from tradepit.market.timeframe import parse_timeframe
 
     rid = o.run_id or default_run_id(o.model, o.symbols, o.interval, None)
-    with open_app(
+    with serve_ops(settings, o.metrics_port) as ops, open_app(
         settings, model=o.model, account_id=f"paper-{rid}", symbols=o.symbols,
         confirm_live=o.confirm_live, fill_at_last_price=False,
+        metrics=ops.metrics if ops else None,
     ) as app:  # fmt: skip
         first = stored_start(app.store, rid) or app.clock.now()
         plan = LoopPlan(
@@ -253,18 +265,20 @@ def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float)
             f"live run {rid} on {app.account_id}: next cycle at {upcoming:%Y-%m-%d %H:%M}Z "
             f"({o.calendar} hours)"
         )
-        return _drive(app, plan, o, fills=fills), app.broker.get_account()
+        return _drive(app, plan, o, fills=fills, ops=ops), app.broker.get_account()
 
 
-def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
-    """Run the loop with stop handlers (and notifications when asked for); a paper ledger
-    is saved with its last marks when the loop ends."""
+def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any, ops: Any = None) -> Any:
+    """Run the loop with stop handlers (and notifications when asked for, metrics and
+    health when served); a paper ledger is saved with its last marks when the loop ends."""
     from tradepit.agent.loop import RunLoop
     from tradepit.agent.schedule import LivePacer
     from tradepit.broker import PaperBroker
     from tradepit.stop_signals import StopSignals
 
     publisher, observers = _observers(app, plan, o.notify)
+    if ops is not None:
+        observers.append(_ops_observer(app, plan, ops))
     try:
         ending = "stop requested (signal {number}): finishing the current cycle"
         with StopSignals(ending, at_once=[signal.SIGINT]) as signals:
@@ -281,6 +295,18 @@ def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
     finally:
         if publisher is not None:
             publisher.close()
+
+
+def _ops_observer(app: Any, plan: Any, ops: Any) -> Any:
+    from tradepit.ops.observer import LoopMetrics
+
+    url = ops.server.url
+    err.print(f"metrics on {url}/metrics, health on {url}/healthz", soft_wrap=True)
+    return LoopMetrics(
+        ops.metrics, ops.health, run_id=plan.run_id, account_id=app.account_id,
+        broker=app.broker, limits=app.service.deps.limits,
+        manual_state=lambda: app.service.trading_state(plan.run_id),
+    )  # fmt: skip
 
 
 def _observers(app: Any, plan: Any, notify: bool) -> tuple[Any, list[Any]]:

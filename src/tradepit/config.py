@@ -179,6 +179,12 @@ class Settings(BaseSettings):
     """Log file, rotated at 10 MB (5 kept). Default: `home/logs/tradepit.log` for the
     long-running commands (run, battle, chat, slack), none for the others; `off`: none."""
 
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """Serve Prometheus metrics (/metrics) and health (/healthz) on this port (`run`); off
+    when unset. 0 picks a free port."""
+    metrics_host: str = "127.0.0.1"
+    """Interface of the metrics endpoint (loopback by default)."""
+
     def apply_process_environment(self) -> None:
         """Environment for third-party libraries, set before they are imported: litellm
         uses its bundled cost map instead of fetching one from the internet."""
