@@ -141,7 +141,8 @@ def run(
     """The autonomous loop. Offline: on a replay clock over the bundled data. With live
     data (TRADEPIT_DATA=alpaca or TRADEPIT_BROKER=alpaca): on the real clock, one cycle per
     interval during market hours. Rerun the same command to resume after a stop or a crash.
-    Exits 1 when a cycle aborted (model or data failure; each is recorded)."""
+    Exits 1 when a cycle aborted (model or data failure; each is recorded), 130 / 143 when
+    Ctrl-C / SIGTERM stopped it (after the current cycle; it resumes)."""
     from tradepit.agent.schedule import calendar_for
 
     with _errors():
@@ -162,7 +163,7 @@ def run(
         runner = _run_live if live else _run_replay
         last_day = _date(end)  # inclusive, as in `battle`: the end date's session runs
         until = None if last_day is None else last_day + timedelta(days=1)
-        result, account = runner(settings, options, _date(start), until, speed)
+        result, account, stop = runner(settings, options, _date(start), until, speed)
     out.print(
         f"run {result.run_id}: {result.cycles} cycle(s) this time, status {result.status}, "
         f"equity {account.equity:,.2f} (cash {account.cash:,.2f})"
@@ -170,6 +171,8 @@ def run(
         + (f", {result.missed} missed while down" if result.missed else "")
         + (f", {result.skipped} skipped (outage)" if result.skipped else "")
     )
+    if stop is not None:  # stopped by a signal: resumable, but not a success for scripts
+        raise typer.Exit(stop)
     if result.aborted:
         raise typer.Exit(1)
 
@@ -233,7 +236,8 @@ def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: floa
         settings, model=o.model, clock=clock, account_id=f"paper-{rid}", symbols=o.symbols,
         metrics=ops.metrics if ops else None,
     ) as app:  # fmt: skip
-        return _drive(app, plan, o, fills=None, ops=ops), app.broker.get_account()
+        result, stop = _drive(app, plan, o, fills=None, ops=ops)
+        return result, app.broker.get_account(), stop
 
 
 def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
@@ -265,12 +269,15 @@ def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float)
             f"live run {rid} on {app.account_id}: next cycle at {upcoming:%Y-%m-%d %H:%M}Z "
             f"({o.calendar} hours)"
         )
-        return _drive(app, plan, o, fills=fills, ops=ops), app.broker.get_account()
+        result, stop = _drive(app, plan, o, fills=fills, ops=ops)
+        return result, app.broker.get_account(), stop
 
 
 def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any, ops: Any = None) -> Any:
     """Run the loop with stop handlers (and notifications when asked for, metrics and
-    health when served); a paper ledger is saved with its last marks when the loop ends."""
+    health when served); a paper ledger is saved with its last marks when the loop ends.
+    Returns the loop's result and, when a signal stopped it, the exit code it calls for
+    (128 + the signal)."""
     from tradepit.agent.loop import RunLoop
     from tradepit.agent.schedule import LivePacer
     from tradepit.broker import PaperBroker
@@ -288,10 +295,16 @@ def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any, ops: Any = None) -> 
                 plan, app.service, app.clock, app.feed, app.broker, app.store, stop, _on_cycle,
                 pacer=pacer, fills=fills, account_id=app.account_id, observers=observers,
             )  # fmt: skip
-            result = loop.run()
+            try:
+                result = loop.run()
+            except KeyboardInterrupt:  # a second Ctrl-C: at once, mid-cycle
+                again = "the same command resumes it"
+                err.print(f"interrupted: run {plan.run_id} stopped mid-cycle; {again}")
+                raise typer.Exit(signals.exit_code) from None
         if isinstance(app.broker, PaperBroker):
             app.broker.save()
-        return result
+        stopped = signals.signum is not None and result.status != "completed"
+        return result, signals.exit_code if stopped else None
     finally:
         if publisher is not None:
             publisher.close()
