@@ -184,6 +184,10 @@ class Settings(BaseSettings):
     when unset. 0 picks a free port."""
     metrics_host: str = "127.0.0.1"
     """Interface of the metrics endpoint (loopback by default)."""
+    slack_connect_attempts: int = Field(default=6, ge=1)
+    """Socket Mode: failed connection attempts in a row before `tradepit slack` gives up."""
+    slack_connect_timeout_s: float = Field(default=120.0, gt=0)
+    """Socket Mode: longest time without a connection before `tradepit slack` gives up."""
 
     def apply_process_environment(self) -> None:
         """Environment for third-party libraries, set before they are imported: litellm
