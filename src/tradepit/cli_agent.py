@@ -325,6 +325,7 @@ def _ops_observer(app: Any, plan: Any, ops: Any) -> Any:
 def _observers(app: Any, plan: Any, notify: bool) -> tuple[Any, list[Any]]:
     if not notify or app.hub is None or not app.hub.routes:
         return None, []
+    from tradepit.clock import SystemClock
     from tradepit.integrations.hub import BackgroundPublisher
     from tradepit.integrations.run_events import RunNotifier
     from tradepit.integrations.schedule import SummarySchedule
@@ -336,6 +337,7 @@ def _observers(app: Any, plan: Any, notify: bool) -> tuple[Any, list[Any]]:
         manual_state=lambda: app.service.trading_state(plan.run_id), store=app.store,
         hub=app.hub, schedule=SummarySchedule.from_settings(app.settings, app.clock, app.account_id)
         if plan.live else None,
+        repeat_window_s=app.settings.notify_repeat_window_s, wall=SystemClock(),
     )  # fmt: skip
     return publisher, [notifier]
 

@@ -188,6 +188,9 @@ class Settings(BaseSettings):
     """Socket Mode: failed connection attempts in a row before `tradepit slack` gives up."""
     slack_connect_timeout_s: float = Field(default=120.0, gt=0)
     """Socket Mode: longest time without a connection before `tradepit slack` gives up."""
+    notify_repeat_window_s: float = Field(default=3600.0, ge=0)
+    """An order rejection identical to one notified less than this long ago (same symbol,
+    source and reasons) is counted, not sent; the daily summary gives the counts."""
 
     def apply_process_environment(self) -> None:
         """Environment for third-party libraries, set before they are imported: litellm
