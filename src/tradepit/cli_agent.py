@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from tradepit.cli_common import cli_errors, cli_settings
+from tradepit.cli_common import MetricsPort, cli_errors, cli_settings
 
 if TYPE_CHECKING:
     from tradepit.agent.service import Reply
@@ -24,14 +24,6 @@ err = Console(stderr=True)
 
 _errors = cli_errors
 _settings = cli_settings
-MetricsPort = Annotated[
-    int | None,
-    typer.Option(
-        help="Serve Prometheus /metrics and /healthz on this port (127.0.0.1 unless "
-        "TRADEPIT_METRICS_HOST; 0: any free port). Default: TRADEPIT_METRICS_PORT, else off.",
-        min=0, max=65535,
-    ),
-]  # fmt: skip
 
 
 def _print_reply(reply: Reply, as_json: bool) -> None:

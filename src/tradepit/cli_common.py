@@ -15,6 +15,14 @@ from tradepit.domain.errors import TradepitError
 
 err = Console(stderr=True)
 Cash = Annotated[float, typer.Option(help="Starting cash (above 0).")]
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(
+        help="Serve Prometheus /metrics and /healthz on this port (127.0.0.1 unless "
+        "TRADEPIT_METRICS_HOST; 0: any free port). Default: TRADEPIT_METRICS_PORT, else off.",
+        min=0, max=65535,
+    ),
+]  # fmt: skip
 
 
 def check_cash(cash: float) -> float:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradepit.cli_common import MetricsPort
 from tradepit.config import Settings
 from tradepit.domain.errors import ConfigError, TradepitError
 
@@ -36,12 +37,13 @@ def slack(
     host: Annotated[str, typer.Option(help="HTTP interface to listen on.")] = "127.0.0.1",
     model: Annotated[str | None, typer.Option(help="Model backend spec.")] = None,
     sweep: Annotated[float, typer.Option(help="Seconds between expiry/fill sweeps.")] = 15.0,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Run the Slack bot: mentions, DMs, /tradepit commands and order approvals."""
     if socket and http:  # before the imports below, which take seconds
         err.print("[bold red]error:[/] give --socket or --http, not both")
         raise typer.Exit(2)
-    from tradepit.bootstrap import configure_process, open_app
+    from tradepit.bootstrap import configure_process, open_app, serve_ops
     from tradepit.integrations.slack import Housekeeper, check_settings
 
     settings = Settings()
@@ -49,7 +51,13 @@ def slack(
     use_http = http or (not socket and settings.slack_app_token is None)
     try:
         policy = check_settings(settings, http=use_http)
-        with open_app(settings, model=model) as core:
+        with (
+            serve_ops(settings, metrics_port, "slack") as ops,
+            open_app(settings, model=model, metrics=ops.metrics if ops else None) as core,
+        ):
+            if ops is not None:
+                url = ops.server.url
+                err.print(f"metrics on {url}/metrics, health on {url}/healthz", soft_wrap=True)
             bot, app = _start(settings, core, use_http, policy)
             keeper = Housekeeper(bot, sweep).start()
             try:

@@ -180,8 +180,8 @@ class Settings(BaseSettings):
     long-running commands (run, battle, chat, slack), none for the others; `off`: none."""
 
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
-    """Serve Prometheus metrics (/metrics) and health (/healthz) on this port (`run`); off
-    when unset. 0 picks a free port."""
+    """Serve Prometheus metrics (/metrics) and health (/healthz) on this port (`run`,
+    `slack`); off when unset. 0 picks a free port."""
     metrics_host: str = "127.0.0.1"
     """Interface of the metrics endpoint (loopback by default)."""
     slack_connect_attempts: int = Field(default=6, ge=1)

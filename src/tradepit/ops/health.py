@@ -19,7 +19,7 @@ OK, STARTING, DEGRADED = "ok", "starting", "degraded"
 class Health:
     """Thread-safe state of the process for ``/healthz`` (see the module docstring).
 
-    status: ``starting`` before the first cycle, ``degraded`` when the broker did not
+    status: ``starting`` before a run's first cycle, ``degraded`` when the broker did not
     answer or the last cycle aborted or was skipped, else ``ok``. `redact` masks secrets
     in the broker's error before it is served."""
 
@@ -68,7 +68,7 @@ class Health:
             "skipped",
         ):
             status = DEGRADED
-        elif state["last_cycle"] is None:
+        elif state["last_cycle"] is None and state["command"] == "run":
             status = STARTING
         else:
             status = OK

@@ -26,6 +26,8 @@ from tests.integration.slack.fakes import (
 from typer.testing import CliRunner
 
 from tradepit import cli_slack
+from tradepit.ops import server as ops_server
+from tradepit.ops.server import OpsServer
 
 
 def cli() -> typer.Typer:
@@ -148,8 +150,16 @@ def test_tradepit_slack_serves_http_until_stopped(
         return servers[-1]
 
     monkeypatch.setattr(slack_module, "http_server", capture)
+    ops: list = []
+
+    class Ops(OpsServer):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            ops.append(self)
+
+    monkeypatch.setattr(ops_server, "OpsServer", Ops)
     results: list = []
-    args = ["slack", "--http", "--port", "0", "--sweep", "0.2"]
+    args = ["slack", "--http", "--port", "0", "--sweep", "0.2", "--metrics-port", "0"]
     thread = threading.Thread(target=lambda: results.append(CliRunner().invoke(cli(), args)))
     thread.start()
     try:
@@ -172,6 +182,9 @@ def test_tradepit_slack_serves_http_until_stopped(
         reply = slack.of("chat.postMessage")[0].data
         assert reply["thread_ts"] == "1.000001" and reply["text"].startswith("SPX")
         assert SECRETS["slack_bot_token"] not in json.dumps([c.data for c in slack.calls])
+        exposed = httpx.get(f"{ops[0].url}/metrics").text  # the bot's model calls
+        assert 'tradepit_model_calls_total{backend="rules:supertrend",outcome="ok"}' in exposed
+        assert httpx.get(f"{ops[0].url}/healthz").json()["status"] == "ok"
     finally:
         wait_for(lambda: servers)
         servers[0].shutdown()
