@@ -8,9 +8,11 @@ risk gate + paper broker + store (SQLite file) + LangGraph checkpoints. The mode
 time (`complete`) is measured and subtracted: the overhead is what tradepit adds around
 any model. Wall and CPU time (less sensitive to other processes on a shared machine) are
 both reported, for the default cycle checkpointing (durability "exit": one checkpoint per
-cycle) and for "sync" (one per step). The target (issue #4) is about that path, so the
-vector memory is off by default; ``--memory ephemeral`` (or ``persistent``) adds its cost
-(journal entries with embeddings, outcomes, recall in the prompts).
+cycle) and for "sync" (one per step), and for "exit" with Prometheus metrics on (the
+`--metrics-port` of `tradepit run`: the service and recorder count into a registry).
+The target (issue #4) is about that path, so the vector memory is off by default;
+``--memory ephemeral`` (or ``persistent``) adds its cost (journal entries with embeddings,
+outcomes, recall in the prompts).
 Side by side, the floor: LangGraph alone running the same five supersteps of a cycle
 (snapshot, model, tools, model, record) with empty nodes, with the same SQLite saver and
 the same state lookup before each run, and without a saver. What tradepit adds on top of
@@ -46,8 +48,9 @@ from tradepit.agent.fills import BarFills
 from tradepit.agent.loop import ticks
 from tradepit.agent.service import Tick
 from tradepit.bootstrap import configure_process, open_app
-from tradepit.clock import ReplayClock
+from tradepit.clock import ReplayClock, SystemClock
 from tradepit.config import Settings
+from tradepit.ops.metrics import Metrics
 
 WARMUP = 5
 """Runs dropped at the start of every variant (imports, caches)."""
@@ -81,7 +84,7 @@ class CycleRun:
 
 
 def cycle_samples(
-    run: CycleRun, cycles: int, durability: str, memory: str = "off"
+    run: CycleRun, cycles: int, durability: str, memory: str = "off", metrics: bool = False
 ) -> Iterator[tuple[float, float]]:
     """(wall, CPU) seconds of each cycle's overhead, the model's own time taken out. Fills
     are delivered before each cycle and passed in with the tick, as `tradepit run` does
@@ -93,7 +96,10 @@ def cycle_samples(
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), model="rules:supertrend", memory_backend=memory)
         clock = ReplayClock(start)
-        with open_app(settings, clock=clock, symbols=run.symbols, account_id="bench") as app:
+        counted = Metrics(SystemClock()) if metrics else None
+        with open_app(
+            settings, clock=clock, symbols=run.symbols, account_id="bench", metrics=counted
+        ) as app:
             backend = TimedBackend(RulesBackend("supertrend"))
             service = app.service
             service.backend = backend
@@ -310,11 +316,18 @@ def main() -> None:
         "interleaved 10 runs at a time; ms as median [interquartile range]"
     )
     scaling = [s.strip().upper() for s in args.scaling.split(",") if s.strip()]
-    runs = {("exit", symbols): CycleRun(symbols), ("sync", symbols): CycleRun(symbols)}
+    runs = {
+        ("exit", symbols): CycleRun(symbols),
+        ("sync", symbols): CycleRun(symbols),
+        ("exit+metrics", symbols): CycleRun(symbols),
+    }
     for n in range(1, len(scaling) + 1):
         runs.setdefault(("exit", tuple(scaling[:n])), CycleRun(tuple(scaling[:n])))
     sources: dict[Any, Iterator[Any]] = {
-        key: cycle_samples(run, args.cycles, key[0], args.memory) for key, run in runs.items()
+        key: cycle_samples(
+            run, args.cycles, key[0].removesuffix("+metrics"), args.memory, "+" in key[0]
+        )
+        for key, run in runs.items()
     }
     peers = {"floor": (floor_graph(), {"mode": "cycle", "cycle": 0}, True)}
     peers["peer"] = (react_peer_graph(), {"messages": [("user", "Symbols: SPX")]}, False)
@@ -322,7 +335,7 @@ def main() -> None:
         for saver in (True, False):
             sources[name, saver] = graph_samples(build, payload, args.cycles, saver, lookup)
     samples = interleave(sources)
-    for durability in ("exit", "sync"):
+    for durability in ("exit", "sync", "exit+metrics"):
         key = (durability, symbols)
         figures = cycle_figures(runs[key], samples[key])
         line = ", ".join(f"{k} {_figure(v)}" for k, v in figures.items())

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
     from tradepit.domain.ports import Broker, Clock, MarketData
     from tradepit.integrations.hub import NotificationHub
     from tradepit.memory.service import Memory
+    from tradepit.ops.health import Health
+    from tradepit.ops.metrics import Metrics
+    from tradepit.ops.server import OpsServer
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +273,7 @@ def open_app(
     confirm_live: bool = False,
     fill_at_last_price: bool | None = None,
     hub: NotificationHub | None = None,
+    metrics: Metrics | None = None,
 ) -> Iterator[App]:
     """Wire everything from `settings`. Offline defaults: bundled data, a replay clock at
     its end, the paper account `settings.account_id`, the model `settings.model`, the
@@ -281,7 +285,8 @@ def open_app(
     (`fill_at_last_price`) by default in chat (no clock given); a loop feeds bars instead.
     `hub` gets alerts (data outages, reconciliation failures); default: the configured
     notification targets. A paper account is held (`hold_account`) while the app is open:
-    another process opening it waits, then fails with AccountInUseError."""
+    another process opening it waits, then fails with AccountInUseError. `metrics` (see
+    `serve_ops`) are given to the service."""
     from tradepit import bootstrap_live as live_parts
 
     settings = settings or Settings()
@@ -355,8 +360,44 @@ def open_app(
             tools=default_tools(memory=memory is not None),
             limits=BudgetLimits.from_settings(settings),
             prepare=prepare,
+            metrics=metrics,
         )
         yield app
+
+
+@dataclass
+class Ops:
+    """The process's metrics and health, served at `server.url` (/metrics, /healthz)."""
+
+    metrics: Metrics
+    health: Health
+    server: OpsServer
+
+
+@contextmanager
+def serve_ops(
+    settings: Settings, port: int | None = None, command: str = "run"
+) -> Iterator[Ops | None]:
+    """Metrics and health of this process on `settings.metrics_host`:`port` (default
+    `settings.metrics_port`; None: off, and nothing is imported). One registry per call:
+    nothing global. ConfigError when the port cannot be bound."""
+    port = settings.metrics_port if port is None else port
+    if port is None:
+        yield None
+        return
+    from tradepit.integrations.targets import settings_redactor
+    from tradepit.ops.health import Health
+    from tradepit.ops.metrics import Metrics
+    from tradepit.ops.server import OpsServer
+
+    clock = SystemClock()
+    metrics = Metrics(clock)
+    health = Health(clock, command, redact=settings_redactor(settings).redact)
+    server = OpsServer(metrics, health, settings.metrics_host, port)
+    try:
+        yield Ops(metrics, health, server)
+    finally:
+        server.close()
 
 
 def build_notification_hub(settings: Settings, store: Store | None = None) -> NotificationHub:

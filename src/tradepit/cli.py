@@ -25,6 +25,7 @@ from tradepit.cli_common import (
     TradepitGroup,
     backtest_config,
     cli_errors,
+    start_logging,
     warn_if_cash_buys_nothing,
 )
 from tradepit.cli_render import metrics_table, series_table, trades_table
@@ -36,6 +37,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _configure(ctx: typer.Context) -> None:
+    start_logging(ctx)
+
+
 data_app = typer.Typer(help="Bundled and user market data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 

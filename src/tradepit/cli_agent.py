@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tradepit.cli_common import cli_errors, cli_settings
+from tradepit.cli_common import MetricsPort, cli_errors, cli_settings
 
 if TYPE_CHECKING:
     from tradepit.agent.service import Reply
@@ -131,11 +131,13 @@ def run(
         bool,
         typer.Option("--confirm-live", help="Confirm live trading (TRADEPIT_ALPACA_LIVE=true)."),
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """The autonomous loop. Offline: on a replay clock over the bundled data. With live
     data (TRADEPIT_DATA=alpaca or TRADEPIT_BROKER=alpaca): on the real clock, one cycle per
     interval during market hours. Rerun the same command to resume after a stop or a crash.
-    Exits 1 when a cycle aborted (model or data failure; each is recorded)."""
+    Exits 1 when a cycle aborted (model or data failure; each is recorded), 130 / 143 when
+    Ctrl-C / SIGTERM stopped it (after the current cycle; it resumes)."""
     from tradepit.agent.schedule import calendar_for
 
     with _errors(live_option=True):
@@ -151,12 +153,12 @@ def run(
         options = _RunOptions(
             names, model or settings.model, _interval(interval, live), once, cycles,
             run_id, calendar or calendar_for(names), live if notify is None else notify,
-            confirm_live,
+            confirm_live, metrics_port,
         )  # fmt: skip
         runner = _run_live if live else _run_replay
         last_day = _date(end)  # inclusive, as in `battle`: the end date's session runs
         until = None if last_day is None else last_day + timedelta(days=1)
-        result, account = runner(settings, options, _date(start), until, speed)
+        result, account, stop = runner(settings, options, _date(start), until, speed)
     out.print(
         f"run {result.run_id}: {result.cycles} cycle(s) this time, status {result.status}, "
         f"equity {account.equity:,.2f} (cash {account.cash:,.2f})"
@@ -164,6 +166,8 @@ def run(
         + (f", {result.missed} missed while down" if result.missed else "")
         + (f", {result.skipped} skipped (outage)" if result.skipped else "")
     )
+    if stop is not None:  # stopped by a signal: resumable, but not a success for scripts
+        raise typer.Exit(stop)
     if result.aborted:
         raise typer.Exit(1)
 
@@ -196,12 +200,13 @@ class _RunOptions:
     calendar: str
     notify: bool
     confirm_live: bool
+    metrics_port: int | None = None
 
 
 def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
     from tradepit.agent.loop import LoopPlan, default_run_id, replay_window
     from tradepit.agent.schedule import ticks
-    from tradepit.bootstrap import open_app
+    from tradepit.bootstrap import open_app, serve_ops
     from tradepit.clock import ReplayClock
     from tradepit.domain.errors import ConfigError
     from tradepit.market import HistoricalSource
@@ -223,24 +228,27 @@ def _run_replay(settings: Any, o: _RunOptions, start: Any, end: Any, speed: floa
         rid, o.model, o.symbols, o.interval, lo, hi, o.once, speed, o.cycles, o.calendar
     )
     clock = ReplayClock(lo)
-    with open_app(
-        settings, model=o.model, clock=clock, account_id=f"paper-{rid}", symbols=o.symbols
-    ) as app:
-        return _drive(app, plan, o, fills=None), app.broker.get_account()
+    with serve_ops(settings, o.metrics_port) as ops, open_app(
+        settings, model=o.model, clock=clock, account_id=f"paper-{rid}", symbols=o.symbols,
+        metrics=ops.metrics if ops else None,
+    ) as app:  # fmt: skip
+        result, stop = _drive(app, plan, o, fills=None, ops=ops)
+        return result, app.broker.get_account(), stop
 
 
 def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float) -> Any:
     from tradepit.agent.fills import BarFills, BrokerFills
     from tradepit.agent.loop import LoopPlan, default_run_id, stored_start
     from tradepit.agent.schedule import ticks
-    from tradepit.bootstrap import open_app
+    from tradepit.bootstrap import open_app, serve_ops
     from tradepit.bootstrap_live import LIVE_FILL_TIMEFRAME
     from tradepit.market.timeframe import parse_timeframe
 
     rid = o.run_id or default_run_id(o.model, o.symbols, o.interval, None)
-    with open_app(
+    with serve_ops(settings, o.metrics_port) as ops, open_app(
         settings, model=o.model, account_id=f"paper-{rid}", symbols=o.symbols,
         confirm_live=o.confirm_live, fill_at_last_price=False,
+        metrics=ops.metrics if ops else None,
     ) as app:  # fmt: skip
         first = stored_start(app.store, rid) or app.clock.now()
         plan = LoopPlan(
@@ -257,18 +265,23 @@ def _run_live(settings: Any, o: _RunOptions, start: Any, end: Any, speed: float)
             f"live run {rid} on {app.account_id}: next cycle at {upcoming:%Y-%m-%d %H:%M}Z "
             f"({o.calendar} hours)"
         )
-        return _drive(app, plan, o, fills=fills), app.broker.get_account()
+        result, stop = _drive(app, plan, o, fills=fills, ops=ops)
+        return result, app.broker.get_account(), stop
 
 
-def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
-    """Run the loop with stop handlers (and notifications when asked for); a paper ledger
-    is saved with its last marks when the loop ends."""
+def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any, ops: Any = None) -> Any:
+    """Run the loop with stop handlers (and notifications when asked for, metrics and
+    health when served); a paper ledger is saved with its last marks when the loop ends.
+    Returns the loop's result and, when a signal stopped it, the exit code it calls for
+    (128 + the signal)."""
     from tradepit.agent.loop import RunLoop
     from tradepit.agent.schedule import LivePacer
     from tradepit.broker import PaperBroker
     from tradepit.stop_signals import StopSignals
 
     publisher, observers = _observers(app, plan, o.notify)
+    if ops is not None:
+        observers.append(_ops_observer(app, plan, ops))
     try:
         ending = "stop requested (signal {number}): finishing the current cycle"
         with StopSignals(ending, at_once=[signal.SIGINT]) as signals:
@@ -278,18 +291,37 @@ def _drive(app: Any, plan: Any, o: _RunOptions, fills: Any) -> Any:
                 plan, app.service, app.clock, app.feed, app.broker, app.store, stop, _on_cycle,
                 pacer=pacer, fills=fills, account_id=app.account_id, observers=observers,
             )  # fmt: skip
-            result = loop.run()
+            try:
+                result = loop.run()
+            except KeyboardInterrupt:  # a second Ctrl-C: at once, mid-cycle
+                again = "the same command resumes it"
+                err.print(f"interrupted: run {plan.run_id} stopped mid-cycle; {again}")
+                raise typer.Exit(signals.exit_code) from None
         if isinstance(app.broker, PaperBroker):
             app.broker.save()
-        return result
+        stopped = signals.signum is not None and result.status != "completed"
+        return result, signals.exit_code if stopped else None
     finally:
         if publisher is not None:
             publisher.close()
 
 
+def _ops_observer(app: Any, plan: Any, ops: Any) -> Any:
+    from tradepit.ops.observer import LoopMetrics
+
+    url = ops.server.url
+    err.print(f"metrics on {url}/metrics, health on {url}/healthz", soft_wrap=True)
+    return LoopMetrics(
+        ops.metrics, ops.health, run_id=plan.run_id, account_id=app.account_id,
+        broker=app.broker, limits=app.service.deps.limits,
+        manual_state=lambda: app.service.trading_state(plan.run_id),
+    )  # fmt: skip
+
+
 def _observers(app: Any, plan: Any, notify: bool) -> tuple[Any, list[Any]]:
     if not notify or app.hub is None or not app.hub.routes:
         return None, []
+    from tradepit.clock import SystemClock
     from tradepit.integrations.hub import BackgroundPublisher
     from tradepit.integrations.run_events import RunNotifier
     from tradepit.integrations.schedule import SummarySchedule
@@ -301,6 +333,7 @@ def _observers(app: Any, plan: Any, notify: bool) -> tuple[Any, list[Any]]:
         manual_state=lambda: app.service.trading_state(plan.run_id), store=app.store,
         hub=app.hub, schedule=SummarySchedule.from_settings(app.settings, app.clock, app.account_id)
         if plan.live else None,
+        repeat_window_s=app.settings.notify_repeat_window_s, wall=SystemClock(),
     )  # fmt: skip
     return publisher, [notifier]
 

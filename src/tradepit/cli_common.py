@@ -57,6 +57,14 @@ COST_OPTIONS = {
 }
 """BacktestConfig's fields by the option that sets them (errors name the option)."""
 LIVE_OPTION = "--confirm-live"
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(
+        help="Serve Prometheus /metrics and /healthz on this port (127.0.0.1 unless "
+        "TRADEPIT_METRICS_HOST; 0: any free port). Default: TRADEPIT_METRICS_PORT, else off.",
+        min=0, max=65535,
+    ),
+]  # fmt: skip
 
 
 def check_cash(cash: float) -> float:
@@ -165,6 +173,22 @@ def validation_message(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
+
+
+def start_logging(ctx: typer.Context) -> None:
+    """Configure logging for the command about to run (`tradepit.ops.logs`); undone when
+    it ends. Settings that do not validate configure nothing: the command reports them."""
+    from tradepit.config import AlpacaSettings
+    from tradepit.integrations.redact import Redactor, secret_values
+    from tradepit.ops.logs import configure_logging
+
+    try:
+        settings = Settings()
+        redactor = Redactor(secret_values(settings, AlpacaSettings()).values())
+    except ValidationError:
+        return
+    setup = configure_logging(settings, ctx.invoked_subcommand, redactor)
+    ctx.call_on_close(setup.close)
 
 
 def cli_settings() -> Settings:

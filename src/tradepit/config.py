@@ -299,6 +299,27 @@ class Settings(EnvSettings):
     chat_auth_secret: SecretStr | None = None
     """Signs the chat UI's login tokens; generated once under `home` when unset."""
 
+    # --- operations: logs, metrics, health ---------------------------------------------
+    log_level: str = Field(default="WARNING", pattern=r"(?i)^(debug|info|warning|error|critical)$")
+    """Level of the log lines on stderr. The log file gets INFO and above (or this level,
+    when it is lower)."""
+    log_file: str | None = None
+    """Log file, rotated at 10 MB (5 kept). Default: `home/logs/tradepit.log` for the
+    long-running commands (run, battle, chat, slack), none for the others; `off`: none."""
+
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """Serve Prometheus metrics (/metrics) and health (/healthz) on this port (`run`,
+    `slack`); off when unset. 0 picks a free port."""
+    metrics_host: str = "127.0.0.1"
+    """Interface of the metrics endpoint (loopback by default)."""
+    slack_connect_attempts: int = Field(default=6, ge=1)
+    """Socket Mode: failed connection attempts in a row before `tradepit slack` gives up."""
+    slack_connect_timeout_s: float = Field(default=120.0, gt=0)
+    """Socket Mode: longest time without a connection before `tradepit slack` gives up."""
+    notify_repeat_window_s: float = Field(default=3600.0, ge=0)
+    """An order rejection identical to one notified less than this long ago (same symbol,
+    source and reasons) is counted, not sent; the daily summary gives the counts."""
+
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)
         warn_unknown_variables(env_files(type(self), values))

@@ -142,6 +142,21 @@ class RunLoop:
         self.account_id = account_id or getattr(broker, "account_id", plan.run_id)
 
     def run(self) -> LoopResult:
+        """Run the cycles due (see the module docstring); logged when it starts and ends."""
+        plan = self.plan
+        log.info(
+            "run starting", extra={"run": plan.run_id, "backend": plan.model,
+                                   "symbols": ",".join(plan.symbols), "live": plan.live},
+        )  # fmt: skip
+        result = self._run()
+        log.info(
+            "run %s", "completed" if result.status == "completed" else "stopped",
+            extra={"run": plan.run_id, "cycles": result.cycles, "aborted": result.aborted,
+                   "skipped": result.skipped, "status": result.status},
+        )  # fmt: skip
+        return result
+
+    def _run(self) -> LoopResult:
         plan = self.plan
         result = LoopResult(plan.run_id)
         if not self._open_run():

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tradepit.agent.backends.base import AssistantTurn
     from tradepit.agent.deps import AgentDeps
     from tradepit.agent.state import AgentState, Step
+    from tradepit.ops.metrics import Metrics
     from tradepit.storage import Store
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,14 @@ class Recorder:
     A call is written when it returns, except a call that cost nothing (no tokens, no
     dollars: the offline rules model) outside chat: it is written with the turn's decisions,
     in the same transaction. Lost only if the process dies mid-cycle, and then the cycle
-    runs again and makes (and records) the same calls.
+    runs again and makes (and records) the same calls. With `metrics`, each call and each
+    turn's orders are counted too (also without a store).
     """
 
-    def __init__(self, store: Store | None, backend: str) -> None:
+    def __init__(self, store: Store | None, backend: str, metrics: Metrics | None = None) -> None:
         self.store = store
         self.backend = backend
+        self.metrics = metrics
         self._runs: set[str] = set()
         self._digests: dict[int, tuple[list[str], str]] = {}
         self._pending: dict[str, list[ModelCallRecord]] = {}
@@ -74,6 +77,13 @@ class Recorder:
         error: BaseException | None = None,
         latency_s: float = 0.0,
     ) -> None:
+        if self.metrics is not None:
+            usage = turn.usage if turn is not None else None
+            self.metrics.model_call(
+                self.backend, usage.input_tokens if usage else 0,
+                usage.output_tokens if usage else 0, turn.cost_usd if turn else 0.0,
+                ok=error is None,
+            )  # fmt: skip
         if self.store is None:
             return
         names, digest = self._describe(schemas)
@@ -127,6 +137,8 @@ class Recorder:
         """Journal the turn's decisions (see `build_decisions`) with the turn's buffered
         model calls, in one transaction; returns the decisions written. Idempotent: a cycle
         already journalled (a re-run) gets no second set of decisions."""
+        if self.metrics is not None:
+            self.metrics.orders(state.get("steps") or ())
         built = build_decisions(deps, state, self.backend, thread_id)
         calls = self._pending.pop(thread_id, [])
         if self.store is None or not (built or calls):

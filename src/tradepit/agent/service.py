@@ -12,11 +12,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import reduce
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import Command, Durability
 
@@ -33,6 +34,9 @@ from tradepit.domain.models import GLOBAL_SCOPE, Fill, TradingState
 from tradepit.risk import stricter
 from tradepit.tools.base import Tool
 from tradepit.tools.registry import default_tools, openai_schemas, tools_by_name
+
+if TYPE_CHECKING:
+    from tradepit.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +89,8 @@ class AgentService:
 
     `deps` is the template: each turn gets a copy with its run id, cycle, mode, budget and
     the stored trading state. `prepare(deps)` runs before each turn (the composition root
-    marks the paper broker to the feed's prices there).
+    marks the paper broker to the feed's prices there). `metrics` (optional) counts cycles,
+    their duration and fills here, model calls and orders in the recorder.
     """
 
     def __init__(
@@ -100,6 +105,7 @@ class AgentService:
         history: int = 40,
         chat_durability: Durability = "async",
         cycle_durability: Durability = "exit",
+        metrics: Metrics | None = None,
     ) -> None:
         self.deps = deps
         self.backend = backend
@@ -108,7 +114,8 @@ class AgentService:
         self.tools: Mapping[str, Tool] = tools_by_name(tools or default_tools())
         self.schemas = openai_schemas(list(self.tools.values()))
         self.limits = limits or BudgetLimits()
-        self.recorder = Recorder(self.store, backend.name)
+        self.metrics = metrics
+        self.recorder = Recorder(self.store, backend.name, metrics)
         self._prepare = prepare
         self._history = history
         self._durability = {"chat": chat_durability, "cycle": cycle_durability}
@@ -173,6 +180,15 @@ class AgentService:
     # -- cycles ----------------------------------------------------------------------------
 
     def cycle(self, run: str, tick: Tick) -> Reply:
+        if self.metrics is None:
+            return self._cycle(run, tick)
+        started = time.perf_counter()
+        reply = self._cycle(run, tick)
+        self.metrics.cycle(reply.status, time.perf_counter() - started)
+        self.metrics.fills(tick.fills)
+        return reply
+
+    def _cycle(self, run: str, tick: Tick) -> Reply:
         config = _config(run_thread(run, tick.cycle))
         deps = self._deps(run, tick.cycle, tick.mode)
         snapshot = self.graph.get_state(config)

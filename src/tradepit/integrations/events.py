@@ -75,10 +75,17 @@ class OrderRejected(Frozen):
     reason: str
     client_order_id: str | None = None
     competitor: str | None = None
+    repeats: int = 0
+    """Identical rejections (symbol, source, codes) held back since the last one sent."""
 
     @property
     def severity(self) -> Severity:
         return Severity.WARNING
+
+    @property
+    def repeat_key(self) -> tuple[str, str, tuple[str, ...]]:
+        """What makes two rejections the same for the repeat filter."""
+        return (self.symbol, self.source, self.codes)
 
     @classmethod
     def from_verdict(
@@ -224,6 +231,17 @@ class AccountSummary(Frozen):
     state: TradingState = TradingState.ACTIVE
 
 
+class RejectionCount(Frozen):
+    """How often an order of `symbol` was refused for the same reasons (codes)."""
+
+    symbol: str
+    source: Literal["risk", "broker"]
+    codes: tuple[str, ...]
+    count: int
+    notified: int
+    """How many of them were sent as notifications (the rest were identical repeats)."""
+
+
 class DailySummary(Frozen):
     """The summary of one exchange session, sent after its close."""
 
@@ -232,6 +250,8 @@ class DailySummary(Frozen):
     session: date
     accounts: tuple[AccountSummary, ...]
     state: TradingState = TradingState.ACTIVE
+    rejections: tuple[RejectionCount, ...] = ()
+    """Orders refused since the previous summary, counted per symbol and reasons."""
 
     @property
     def severity(self) -> Severity:

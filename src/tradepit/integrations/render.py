@@ -104,7 +104,12 @@ def _(event: OrderRejected) -> Message:
         severity=event.severity,
         at=event.at,
         title=f"Order rejected by {who}: {event.side.value.upper()} {size} {event.symbol}",
-        text=event.reason,
+        text=event.reason
+        + (
+            f"\n({event.repeats} identical rejection(s) since the last notice were not sent)"
+            if event.repeats
+            else ""
+        ),
         fields=_fields(
             ("Codes", ", ".join(event.codes)),
             ("Account", _who(event.account_id, event.competitor)),
@@ -173,6 +178,7 @@ def _(event: BattleFinished) -> Message:
 def _(event: DailySummary) -> Message:
     title = f"Daily summary {event.session.isoformat()} (XNYS close)"
     state = ("Risk state", event.state.value.upper())
+    rejected = ("Rejected orders", _rejections(event))
     if any(a.competitor for a in event.accounts) or len(event.accounts) > 1:
         header = ("Competitor", "Equity", "Day", "Total", "Trades", "Open", "State")
         rows = [_summary_row(a) for a in event.accounts]
@@ -181,7 +187,7 @@ def _(event: DailySummary) -> Message:
             severity=event.severity,
             at=event.at,
             title=title,
-            fields=_fields(state),
+            fields=_fields(state, rejected),
             table=(header, *rows),
         )
     account = event.accounts[0] if event.accounts else AccountSummary(account_id="-")
@@ -198,8 +204,18 @@ def _(event: DailySummary) -> Message:
             ("Since inception", f"{signed(account.total_pnl)} ({pct(account.total_return)})"),
             ("Trades", str(len(account.trades))),
             state,
+            rejected,
         ),
     )
+
+
+def _rejections(event: DailySummary) -> str | None:
+    """``MSFT trading_halted (risk) x25, 1 sent; ...``, or None when nothing was refused."""
+    parts = [
+        f"{r.symbol} {', '.join(r.codes) or 'rejected'} ({r.source}) x{r.count}, {r.notified} sent"
+        for r in event.rejections
+    ]
+    return "; ".join(_listed(parts)) if parts else None
 
 
 @render.register

@@ -143,16 +143,16 @@ def _secret(value: SecretStr | None) -> str:
 
 
 def check_settings(settings: Settings, *, http: bool) -> SlackPolicy:
-    """The bot's policy; ConfigError on a missing token or secret, or allow-lists that
-    would serve nobody."""
-    policy = SlackPolicy.from_settings(settings)
-    policy.validate()
+    """The bot's policy; ConfigError on a missing token or secret (first: without them
+    nothing can start), then on allow-lists that would serve nobody."""
     if not _secret(settings.slack_bot_token):
         raise ConfigError("set TRADEPIT_SLACK_BOT_TOKEN (xoxb-...)")
     if http and not _secret(settings.slack_signing_secret):
         raise ConfigError("HTTP mode needs TRADEPIT_SLACK_SIGNING_SECRET")
     if not http and not _secret(settings.slack_app_token):
         raise ConfigError("Socket Mode needs TRADEPIT_SLACK_APP_TOKEN (xapp-...)")
+    policy = SlackPolicy.from_settings(settings)
+    policy.validate()
     return policy
 
 
@@ -166,13 +166,15 @@ def create_bot(
     leaderboard: Leaderboard | None = None,
     process_before_response: bool = False,
     token_verification_enabled: bool = True,
+    policy: SlackPolicy | None = None,
 ) -> tuple[SlackBot, App]:
-    """The bot and its Bolt app from `settings` (see `check_settings`). Unless disabled,
-    Bolt checks the bot token with ``auth.test`` here."""
+    """The bot and its Bolt app from `settings` (see `check_settings`; `policy` is its
+    result when the caller checked already). Unless disabled, Bolt checks the bot token
+    with ``auth.test`` here."""
     from tradepit.integrations.notify_slack import web_client
     from tradepit.integrations.targets import settings_redactor
 
-    policy = check_settings(settings, http=http)
+    policy = policy or check_settings(settings, http=http)
     token = settings.slack_bot_token
     protect_logs(*settings.secret_fields().values(), loggers=SLACK_LOGGERS)
     assert token is not None
@@ -199,12 +201,18 @@ def create_bot(
 # -- transports ------------------------------------------------------------------------------
 
 
-def socket_mode_handler(app: App, app_token: SecretStr, client: WebClient) -> SocketModeHandler:
-    """Socket Mode: `connect()` (background) or `start()` (blocks); `close()` to stop."""
+def socket_mode_handler(
+    app: App, app_token: SecretStr, client: WebClient, ping_interval: float = 10.0
+) -> SocketModeHandler:
+    """Socket Mode: `connect()` (background) or `start()` (blocks); `close()` to stop. A
+    lost or failed connection is retried every `ping_interval` seconds (watch it with
+    `slack_socket.SocketWatch`: slack_sdk alone retries forever)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     protect_logs(app_token, loggers=SLACK_LOGGERS)
-    return SocketModeHandler(app, app_token.get_secret_value(), web_client=client)
+    return SocketModeHandler(
+        app, app_token.get_secret_value(), web_client=client, ping_interval=ping_interval
+    )
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -122,7 +123,9 @@ def test_sigterm_stops_the_battle_and_its_worker(tmp_path):
     err, cycles, recorded = stopped(tmp_path, proc, workers, 143)
     assert cycles == {recorded - 1}  # every competitor ran the same ticks
     assert f"after {recorded} of 2267 ticks" in err and "tradepit battle show b3" in err
-    assert err.startswith("SIGTERM: the battle stops after the current tick")
+    first = err.splitlines()[0]  # a log line: UTC time, level, logger, then the message
+    assert re.match(r"\S+Z WARNING tradepit\.stop_signals: SIGTERM: the battle stops after "
+                    "the current tick", first), first  # fmt: skip
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TRADEPIT_HOME", str(tmp_path))
         shown = CliRunner().invoke(app, ["battle", "show", "b3"], catch_exceptions=False)

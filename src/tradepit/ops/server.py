@@ -1,0 +1,86 @@
+"""The operations endpoint: ``GET /metrics`` (Prometheus exposition of the process's own
+registry) and ``GET /healthz`` (JSON; 503 when degraded), on a background thread."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import make_wsgi_app
+
+from tradepit.domain.errors import ConfigError
+from tradepit.ops.health import DEGRADED
+
+if TYPE_CHECKING:
+    from tradepit.ops.health import Health
+    from tradepit.ops.metrics import Metrics
+
+log = logging.getLogger(__name__)
+Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def ops_app(metrics: Metrics, health: Health) -> Wsgi:
+    """The WSGI app: /metrics, /healthz, 404 for anything else."""
+    exposition = make_wsgi_app(metrics.registry)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
+            return exposition(environ, start_response)
+        if path == "/healthz":
+            report = health.report()
+            code = "503 Service Unavailable" if report["status"] == DEGRADED else "200 OK"
+            start_response(code, [("Content-Type", "application/json")])
+            return [json.dumps(report).encode()]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found: try /metrics or /healthz\n"]
+
+    return app
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("ops http: " + format, *args)
+
+
+class OpsServer:
+    """`ops_app` served on host:port (0 picks a free port) until `close()`."""
+
+    def __init__(self, metrics: Metrics, health: Health, host: str, port: int) -> None:
+        try:
+            self._server = make_server(
+                host, port, ops_app(metrics, health), server_class=_Server,
+                handler_class=_QuietHandler,
+            )  # fmt: skip
+        except OSError as e:
+            raise ConfigError(f"cannot serve metrics on {host}:{port}: {e.strerror or e}") from e
+        self.host = host
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+            name="tradepit-ops", daemon=True,
+        )  # fmt: skip
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5.0)
