@@ -12,6 +12,7 @@ import pandas as pd
 
 from tradepit.domain.errors import UnknownSymbolError
 from tradepit.domain.models import Account, Order, Position, TradingState
+from tradepit.market.arrays import float_columns
 from tradepit.market.timeframe import canonical_timeframe, parse_timeframe
 from tradepit.risk import DailyReturns, MarketContext, assess_state, stricter
 from tradepit.tools.errors import SymbolNotTradedError, ToolArgumentError
@@ -109,9 +110,11 @@ def daily_returns(deps: AgentDeps, symbol: str, start: datetime) -> DailyReturns
         frame = deps.market.get_bars(symbol, "1Day", start=start)
     except ValueError as e:  # e.g. a timeframe finer than the data
         raise ToolArgumentError(str(e)) from e
-    closes = frame["close"].to_numpy(np.float64)
-    index = pd.DatetimeIndex(frame.index)  # UTC; its integers in its own unit (ns, us, s)
-    days = index.asi8.view(f"datetime64[{index.unit}]").astype("datetime64[D]")
+    (closes,) = float_columns(frame, ("close",))  # a view: ~10x cheaper than frame["close"]
+    index = frame.index
+    if not isinstance(index, pd.DatetimeIndex):
+        index = pd.DatetimeIndex(index)
+    days = index.asi8.view(f"datetime64[{index.unit}]").astype("datetime64[D]")  # UTC days
     if len(closes) < 2:
         return DailyReturns(days=days[:0], values=closes[:0])
     return DailyReturns(days=days[1:], values=np.diff(closes) / closes[:-1])
