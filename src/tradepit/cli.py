@@ -26,7 +26,6 @@ from tradepit.cli_common import (
     backtest_config,
     cli_errors,
     start_logging,
-    warn_if_cash_buys_nothing,
 )
 from tradepit.cli_render import metrics_table, series_table, trades_table
 
@@ -238,7 +237,6 @@ def backtest(
             commission_per_share=commission_per_share, slippage_bps=slippage_bps,
             fractional=fractional,
         )  # fmt: skip
-        warn_if_cash_buys_nothing(config, bars, asset.symbol)
         with _progress(f"{strat.name} on {asset.symbol}", not as_json) as progress:
             result = run_backtest(strat, bars, asset.symbol, params, config, asset, progress)
         if report is not None:

@@ -87,12 +87,12 @@ def backtest_config(
     """The settings of backtest, optimize and walkforward, validated by BacktestConfig and
     refused by option name (ValueError). Fractional quantities when the asset trades them
     (crypto), unless `fractional` says otherwise; returns are annualised at the bars'
-    timeframe."""
+    timeframe. Warns when the cash cannot buy one whole unit (`warn_if_cash_buys_nothing`)."""
     from tradepit.backtest.event import BacktestConfig
     from tradepit.market.timeframe import data_timeframe
 
     try:
-        return BacktestConfig(
+        config = BacktestConfig(
             cash=check_cash(cash),
             commission_pct=commission,
             commission_per_share=commission_per_share,
@@ -102,6 +102,8 @@ def backtest_config(
         )
     except ValidationError as e:
         raise ValueError(_options_message(e)) from None
+    warn_if_cash_buys_nothing(config, bars, asset.symbol)
+    return config
 
 
 def _options_message(error: ValidationError) -> str:

@@ -21,7 +21,6 @@ from tradepit.cli_common import (
     Fractional,
     SlippageBps,
     backtest_config,
-    warn_if_cash_buys_nothing,
 )
 
 if TYPE_CHECKING:
@@ -111,7 +110,6 @@ def optimize(
             commission_per_share=commission_per_share, slippage_bps=slippage_bps,
             fractional=fractional,
         )  # fmt: skip
-        warn_if_cash_buys_nothing(config, bars, asset.symbol)
         with base._progress(f"tuning {strat.name} on {asset.symbol}", True) as progress:
             result = run_optimize(
                 strat, bars, asset.symbol, trials=trials, spec=spec, storage=url,
@@ -252,7 +250,6 @@ def walkforward(
             commission_per_share=commission_per_share, slippage_bps=slippage_bps,
             fractional=fractional,
         )  # fmt: skip
-        warn_if_cash_buys_nothing(config, bars, asset.symbol)
         with base._progress(f"walk-forward {strat.name} on {asset.symbol}", True) as progress:
             result = walk_forward(
                 strat, bars, asset.symbol, train=train, test=test, step=step,
