@@ -385,7 +385,7 @@ def serve_ops(
     if port is None:
         yield None
         return
-    from tradepit.integrations.targets import settings_redactor
+    from tradepit.integrations.redact import settings_redactor
     from tradepit.ops.health import Health
     from tradepit.ops.metrics import Metrics
     from tradepit.ops.server import OpsServer

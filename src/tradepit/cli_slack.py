@@ -77,8 +77,8 @@ def _start(
     """The bot; its token is checked with Slack (auth.test) before anything is served."""
     from slack_bolt.error import BoltError
 
+    from tradepit.integrations.redact import settings_redactor
     from tradepit.integrations.slack import create_bot
-    from tradepit.integrations.targets import settings_redactor
 
     try:
         return create_bot(settings, core, http=use_http, policy=policy)
@@ -108,9 +108,9 @@ def _serve_socket(app: App, settings: Settings, core: Core) -> None:
     notification targets) when Slack stays out of reach."""
     from slack_sdk.errors import SlackClientError
 
+    from tradepit.integrations.redact import settings_redactor
     from tradepit.integrations.slack import socket_mode_handler
     from tradepit.integrations.slack_socket import SlackConnectionError, SocketWatch
-    from tradepit.integrations.targets import settings_redactor
 
     assert settings.slack_app_token is not None
     handler = socket_mode_handler(app, settings.slack_app_token, app.client)

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -29,9 +27,11 @@ from tradepit.integrations.slack_access import ReplayGuard, SlackPolicy
 from tradepit.integrations.slack_battle import latest_leaderboard
 from tradepit.integrations.slack_blocks import APPROVE, REJECT
 from tradepit.integrations.slack_bot import Leaderboard, Origin, SlackBot
+from tradepit.ops.wsgi import wsgi_server
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from wsgiref.simple_server import WSGIServer
 
     from pydantic import SecretStr
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -172,7 +172,7 @@ def create_bot(
     result when the caller checked already). Unless disabled, Bolt checks the bot token
     with ``auth.test`` here."""
     from tradepit.integrations.notify_slack import web_client
-    from tradepit.integrations.targets import settings_redactor
+    from tradepit.integrations.redact import settings_redactor
 
     policy = policy or check_settings(settings, http=http)
     token = settings.slack_bot_token
@@ -215,16 +215,6 @@ def socket_mode_handler(
     )
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
-
-
 def http_server(app: App, host: str, port: int, path: str = EVENTS_PATH) -> WSGIServer:
     """A threaded WSGI server: Slack's requests at `path`, ``GET /healthz`` answers ok.
     Call `serve_forever()`; `server_address` has the bound port (0 picks one)."""
@@ -236,9 +226,7 @@ def http_server(app: App, host: str, port: int, path: str = EVENTS_PATH) -> WSGI
             return [b"ok"]
         return slack(environ, start_response)
 
-    return make_server(
-        host, port, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-    )
+    return wsgi_server(host, port, wsgi)
 
 
 class Housekeeper:

@@ -7,21 +7,19 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import make_wsgi_app
 
 from tradepit.domain.errors import ConfigError
 from tradepit.ops.health import DEGRADED
+from tradepit.ops.wsgi import Wsgi, wsgi_server
 
 if TYPE_CHECKING:
     from tradepit.ops.health import Health
     from tradepit.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
-Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def ops_app(metrics: Metrics, health: Health) -> Wsgi:
@@ -43,25 +41,12 @@ def ops_app(metrics: Metrics, health: Health) -> Wsgi:
     return app
 
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("ops http: " + format, *args)
-
-
 class OpsServer:
     """`ops_app` served on host:port (0 picks a free port) until `close()`."""
 
     def __init__(self, metrics: Metrics, health: Health, host: str, port: int) -> None:
         try:
-            self._server = make_server(
-                host, port, ops_app(metrics, health), server_class=_Server,
-                handler_class=_QuietHandler,
-            )  # fmt: skip
+            self._server = wsgi_server(host, port, ops_app(metrics, health))
         except OSError as e:
             raise ConfigError(f"cannot serve metrics on {host}:{port}: {e.strerror or e}") from e
         self.host = host
