@@ -180,14 +180,13 @@ def validation_message(error: ValidationError) -> str:
 def start_logging(ctx: typer.Context) -> None:
     """Configure logging for the command about to run (`tradepit.ops.logs`); undone when
     it ends. Settings that do not validate configure nothing: the command reports them."""
-    from tradepit.config import AlpacaSettings
-    from tradepit.integrations.redact import Redactor, secret_values
+    from tradepit.integrations.redact import settings_redactor
     from tradepit.ops.logs import configure_logging
 
     try:
         settings = Settings()
-        redactor = Redactor(secret_values(settings, AlpacaSettings()).values())
-    except ValidationError:
+        redactor = settings_redactor(settings)
+    except InvalidSettingsError:
         return
     setup = configure_logging(settings, ctx.invoked_subcommand, redactor)
     ctx.call_on_close(setup.close)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import os
 import re
@@ -143,6 +144,7 @@ def warn_unknown_variables(files: list[Path]) -> None:
         log.warning("unknown setting %s in %s is ignored%s", name, where, hint)
 
 
+@functools.cache
 def known_variables() -> frozenset[str]:
     """Every fixed `TRADEPIT_` variable tradepit reads (see also VARIABLE_PATTERNS)."""
     names = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
